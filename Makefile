@@ -1,0 +1,42 @@
+# The README's two commands are `make run` and `make test`; the rest are helpers.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Users get torch from PyPI as usual. CI sets TORCH_SPEC=torch==2.13.0 to take the small CPU
+# build this machine keeps on disk instead of a 5 GB CUDA build.
+TORCH_SPEC ?=
+
+.PHONY: run test bench screenshots demo clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Reinstall only when pyproject.toml changed (the package itself is installed editable).
+$(VENV)/.stamp-app: pyproject.toml | $(PY)
+	@if [ -n "$(TORCH_SPEC)" ]; then $(PY) -m pip install -q "$(TORCH_SPEC)"; fi
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-app
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+run: $(VENV)/.stamp-app
+	$(VENV)/bin/sftgui gui
+
+test: $(VENV)/.stamp-test
+	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
+		$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+demo: $(VENV)/.stamp-app
+	HF_HUB_OFFLINE=1 $(VENV)/bin/sftgui demo
+
+bench: $(VENV)/.stamp-test
+	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run_all
+
+screenshots: $(VENV)/.stamp-test
+	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m sftgui.qt.screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) build *.egg-info

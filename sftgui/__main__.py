@@ -1,0 +1,3 @@
+from sftgui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Command groups of the `sftgui` CLI; each module exposes `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""Storage layer: SQLite through peewee plus a content-addressed blob store. No Qt here."""

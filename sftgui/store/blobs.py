@@ -1,0 +1,154 @@
+"""Content-addressed blob store: `blobs/sha256/ab/cdef...`.
+
+Writes go to a temp file in `blobs/tmp/` while hashing, are fsynced, renamed into place and made
+read-only; the algorithm is part of the path. Reads re-hash and raise `DamagedBlob` naming the
+blob when the bytes no longer match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from sftgui.errors import DamagedBlob
+
+ALGO = "sha256"
+_CHUNK = 1 << 20
+
+
+class BlobStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.tmp = self.root / "tmp"
+        (self.root / ALGO).mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    # -- paths -----------------------------------------------------------------------------
+    def path(self, digest: str) -> Path:
+        return self.root / ALGO / digest[:2] / digest[2:]
+
+    def has(self, digest: str) -> bool:
+        return self.path(digest).is_file()
+
+    # -- writing ---------------------------------------------------------------------------
+    def put_bytes(self, data: bytes | memoryview) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        if self.has(digest):
+            return digest
+        return self._write(digest, lambda f: f.write(data))
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        """Store what a file object yields, hashing while writing the temp file."""
+        h = hashlib.sha256()
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="put-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                while chunk := stream.read(_CHUNK):
+                    h.update(chunk)
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            digest = h.hexdigest()
+            if self.has(digest):
+                tmp.unlink()
+                return digest
+            self._place(tmp, digest)
+            return digest
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put_file(self, path: Path) -> str:
+        with open(path, "rb") as f:
+            return self.put_stream(f)
+
+    def _write(self, digest: str, writer) -> str:
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="put-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                writer(f)
+                f.flush()
+                os.fsync(f.fileno())
+            self._place(tmp, digest)
+            return digest
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _place(self, tmp: Path, digest: str) -> None:
+        final = self.path(digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+
+    # -- reading ---------------------------------------------------------------------------
+    def get_bytes(self, digest: str) -> bytes:
+        path = self.path(digest)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise DamagedBlob(f"Stored file {digest[:12]} is missing from {path.parent}.", digest) from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise DamagedBlob(f"Stored file {digest[:12]} is damaged (its bytes no longer match its hash).", digest)
+        return data
+
+    def check(self, digest: str) -> str | None:
+        """None when the blob is present and intact, else "missing" or "corrupt"."""
+        path = self.path(digest)
+        if not path.is_file():
+            return "missing"
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                h.update(chunk)
+        return None if h.hexdigest() == digest else "corrupt"
+
+    def iter_digests(self) -> Iterator[str]:
+        base = self.root / ALGO
+        for sub in sorted(base.iterdir()) if base.is_dir() else ():
+            if sub.is_dir() and len(sub.name) == 2:
+                for f in sorted(sub.iterdir()):
+                    if f.is_file():
+                        yield sub.name + f.name
+
+    def size(self, digest: str) -> int:
+        return self.path(digest).stat().st_size
+
+    def delete(self, digest: str) -> None:
+        path = self.path(digest)
+        try:
+            os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def sweep_tmp(self) -> int:
+        """Remove temp files left by a crash; only safe while holding the writer lock."""
+        n = 0
+        for f in self.tmp.iterdir():
+            try:
+                f.unlink()
+                n += 1
+            except OSError:
+                pass
+        return n
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

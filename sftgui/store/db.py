@@ -1,0 +1,193 @@
+"""Open a workspace folder: `sftgui.db` (SQLite), `blobs/`, `cache/`, `logs/`, one writer at a time."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sftgui.errors import WorkspaceError, WorkspaceLocked
+from sftgui.store.blobs import BlobStore
+from sftgui.store.models import db
+
+DB_NAME = "sftgui.db"
+LOCK_NAME = "sftgui.lock"
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+}
+
+
+@dataclass
+class Workspace:
+    path: Path
+    blobs: BlobStore
+    readonly: bool = False
+    _lock_fd: int | None = field(default=None, repr=False)
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_NAME
+
+    @property
+    def cache(self) -> Path:
+        return self.path / "cache"
+
+    @property
+    def logs(self) -> Path:
+        return self.path / "logs"
+
+    def close(self) -> None:
+        if not db.is_closed():
+            db.close()
+        db.init(None)
+        _release_lock(self._lock_fd)
+        self._lock_fd = None
+        _current[:] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+_current: list[Workspace] = []
+
+
+def current_workspace() -> Workspace:
+    """The workspace this process has open (core functions that are handed none use it)."""
+    if not _current:
+        raise WorkspaceError("No workspace is open.")
+    return _current[0]
+
+
+def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Workspace:
+    """Create or open a workspace. Writers take the lock and apply pending migrations."""
+    from sftgui.store.migrations import SCHEMA_VERSION
+
+    path = Path(path).expanduser().resolve()
+    if _current:
+        _current[0].close()
+    try:
+        for sub in ("blobs", "cache", "logs"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"Cannot use {path} as a workspace: {exc.strerror}.") from None
+    lock_fd = None if readonly else _take_lock(path / LOCK_NAME)
+    try:
+        _check_sqlite_file(path / DB_NAME)
+        db.init(str(path / DB_NAME), pragmas=PRAGMAS, check_same_thread=False)
+        db.connect(reuse_if_open=True)
+        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"This workspace was written by a newer sftgui (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); update sftgui to open it. Nothing was changed."
+            )
+        if version < SCHEMA_VERSION:
+            if readonly:
+                raise WorkspaceError("This workspace needs an upgrade; open it once with a command that writes.")
+            _migrate(path, version)
+        ws = Workspace(path=path, blobs=BlobStore(path / "blobs"), readonly=readonly, _lock_fd=lock_fd)
+        if not readonly:
+            ws.blobs.sweep_tmp()
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        db.init(None)
+        _release_lock(lock_fd)
+        raise
+    _current[:] = [ws]
+    return ws
+
+
+def _check_sqlite_file(file: Path) -> None:
+    """Refuse (never overwrite) a file that is not an SQLite database."""
+    if not file.exists() or file.stat().st_size == 0:
+        return
+    with open(file, "rb") as f:
+        head = f.read(16)
+    if head != b"SQLite format 3\x00":
+        raise WorkspaceError(f"{file} is not an sftgui database (damaged or replaced); it was left untouched.")
+    try:
+        con = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(f"{file} is damaged ({exc}); it was left untouched.") from None
+    if ok != "ok":
+        raise WorkspaceError(f"{file} is damaged ({ok}); it was left untouched.")
+
+
+def _migrate(path: Path, version: int) -> None:
+    from sftgui.store.migrations import MIGRATIONS
+
+    if version > 0:
+        backup = path / f"{DB_NAME}.backup-v{version}"
+        dst = sqlite3.connect(str(backup))
+        try:
+            db.connection().backup(dst)
+        finally:
+            dst.close()
+    with db.atomic():
+        for i in range(version, len(MIGRATIONS)):
+            MIGRATIONS[i](db)
+        db.execute_sql(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+
+# -- the writer lock --------------------------------------------------------------------------
+def _take_lock(lock_path: Path) -> int:
+    """flock the lock file (released by the OS when the process dies, so stale locks are free)."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # Windows: no flock; fall back to the pid recorded in the file
+        if _lock_holder_alive(fd):
+            os.close(fd)
+            raise WorkspaceLocked(_locked_message(lock_path)) from None
+    except OSError:
+        os.close(fd)
+        raise WorkspaceLocked(_locked_message(lock_path)) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _locked_message(lock_path: Path) -> str:
+    try:
+        pid = lock_path.read_text().strip() or "unknown"
+    except OSError:
+        pid = "unknown"
+    return f"This workspace is open in another sftgui (pid {pid}); close it first or use another workspace."
+
+
+def _lock_holder_alive(fd: int) -> bool:
+    try:
+        pid = int(os.pread(fd, 32, 0).decode().strip() or 0)
+    except ValueError:
+        return False
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        import psutil
+
+        return psutil.pid_exists(pid)
+    except ImportError:
+        return True
+
+
+def _release_lock(fd: int | None) -> None:
+    if fd is None:
+        return
+    try:
+        os.close(fd)  # closing drops the flock
+    except OSError:
+        pass
