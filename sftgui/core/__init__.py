@@ -1,0 +1,1 @@
+"""Use cases: data, labelling, quality, training, versions, evaluation, export. No Qt here."""
