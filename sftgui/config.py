@@ -1,0 +1,137 @@
+"""Training configuration: a dataclass saved as JSON with a schema version (never pickled).
+
+`TrainConfig.from_preset("quick" | "balanced" | "thorough", **overrides)` fills in good defaults;
+everything else is "Advanced". `validate()` turns a bad value into one plain sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from sftgui.errors import UserError
+
+SCHEMA_VERSION = 1
+
+PRESETS: dict[str, dict] = {
+    # Quick: short texts, a high learning rate and few epochs; the sample project in ~1-2 min on 2 cores.
+    "quick": dict(epochs=3, learning_rate=1e-4, batch_size=16, max_length=64, warmup=0.1,
+                  early_stopping=False),
+    "balanced": dict(epochs=5, learning_rate=5e-5, batch_size=16, max_length=128, warmup=0.1,
+                     early_stopping=True, early_stopping_patience=2),
+    "thorough": dict(epochs=10, learning_rate=3e-5, batch_size=16, max_length=256, warmup=0.1,
+                     weight_decay=0.01, early_stopping=True, early_stopping_patience=3),
+}
+TASKS = ("text-classification",)
+SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomial", "cosine_with_restarts")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+METRICS = ("accuracy", "macro_f1", "loss")
+
+
+@dataclass
+class TrainConfig:
+    project: str = ""
+    model: str = "bundled"  # "bundled", a model folder, a hub id, or a version vN / P@vN to continue from
+    snapshot_id: int | None = None
+    task: str = "text-classification"
+    preset: str | None = None
+    epochs: float = 3
+    max_steps: int = -1  # > 0 overrides epochs (tests, smoke runs)
+    learning_rate: float = 5e-5
+    batch_size: int = 16
+    grad_accumulation: int = 1
+    max_length: int = 128
+    warmup: float = 0.1  # below 1: a fraction of the steps; 1 or more: a number of steps
+    weight_decay: float = 0.01
+    dropout: float | None = None  # None keeps the model's own
+    label_smoothing: float = 0.0
+    scheduler: str = "linear"
+    class_weights: str | dict = "none"  # "none", "balanced" or {label: weight}
+    freeze: str = "none"  # "none", "embeddings", "N" (embeddings + first N layers), "all-but-head"
+    lora: bool = False
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    early_stopping: bool = False
+    early_stopping_metric: str = "macro_f1"
+    early_stopping_patience: int = 2
+    early_stopping_threshold: float = 0.0
+    eval_steps: int = 0  # 0: evaluate (and checkpoint) once per epoch
+    log_steps: int = 0  # 0: about 50 log lines per run
+    seed: int = 42
+    precision: str = "auto"
+    device: str = "auto"
+    group_by_length: bool = True
+    schema_version: int = SCHEMA_VERSION
+    extra: dict = field(default_factory=dict)  # free-form notes from the GUI; ignored by the engine
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_preset(cls, name: str = "quick", **overrides) -> "TrainConfig":
+        key = (name or "quick").lower()
+        if key not in PRESETS:
+            raise UserError(f"There is no preset called {name!r}; choose quick, balanced or thorough.")
+        values = {**PRESETS[key], "preset": key}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(values)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        data = dict(data)
+        version = int(data.pop("schema_version", SCHEMA_VERSION))
+        if version > SCHEMA_VERSION:
+            raise UserError("This training configuration was written by a newer sftgui; update sftgui to use it.")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UserError(f"Unknown training setting(s): {', '.join(unknown)}.")
+        return cls(**data).validate()
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainConfig":
+        return cls.from_dict(json.loads(text))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes).validate()
+
+    # -- checks ----------------------------------------------------------------------------
+    def validate(self) -> "TrainConfig":
+        def need(ok: bool, sentence: str) -> None:
+            if not ok:
+                raise UserError(sentence)
+
+        need(self.task in TASKS, f"The task {self.task!r} is not supported yet; use text-classification.")
+        need(self.epochs > 0 or self.max_steps > 0, "The number of epochs must be more than 0.")
+        need(0 < self.learning_rate < 1, "The learning rate must be between 0 and 1 (for example 5e-5).")
+        need(int(self.batch_size) >= 1, "The batch size must be at least 1.")
+        need(int(self.grad_accumulation) >= 1, "Gradient accumulation must be at least 1.")
+        need(8 <= int(self.max_length) <= 8192, "The maximum length must be between 8 and 8192 tokens.")
+        need(self.warmup >= 0, "Warm-up cannot be negative.")
+        need(0 <= self.weight_decay < 1, "Weight decay must be between 0 and 1.")
+        need(self.dropout is None or 0 <= self.dropout < 1, "Dropout must be between 0 and 1.")
+        need(0 <= self.label_smoothing < 1, "Label smoothing must be between 0 and 1.")
+        need(self.scheduler in SCHEDULERS, f"Unknown scheduler {self.scheduler!r}; use one of {', '.join(SCHEDULERS)}.")
+        need(isinstance(self.class_weights, dict) or self.class_weights in ("none", "balanced"),
+             "Class weights must be none, balanced or a weight per label.")
+        need(self.freeze in ("none", "embeddings", "all-but-head") or str(self.freeze).isdigit(),
+             "Freeze must be none, embeddings, a number of layers or all-but-head.")
+        need(self.early_stopping_metric in METRICS,
+             f"Early stopping can watch {', '.join(METRICS)}, not {self.early_stopping_metric!r}.")
+        need(self.early_stopping_patience >= 1, "Early stopping patience must be at least 1 evaluation.")
+        need(self.precision in PRECISIONS, f"Precision must be one of {', '.join(PRECISIONS)}.")
+        need(self.device in DEVICES, f"Device must be one of {', '.join(DEVICES)}.")
+        need(self.lora_r >= 1, "The LoRA rank must be at least 1.")
+        return self
+
+    @property
+    def freeze_layers(self) -> int:
+        """How many transformer layers (after the embeddings) the freeze setting holds fixed."""
+        return int(self.freeze) if str(self.freeze).isdigit() else 0

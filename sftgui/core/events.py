@@ -1,0 +1,117 @@
+"""What the training engine reports, as small frozen dataclasses.
+
+The sink is called inline on the training thread, so it must be quick (the Qt worker re-emits
+each event as a signal; the CLI prints it; tests append it to a list). `to_dict` gives the JSON
+form used by `sftgui train --json-events` (one object per line, `event` names the class).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Event:
+    run_id: int
+
+
+@dataclass(frozen=True)
+class Preparing(Event):
+    message: str  # "Loading the model", "Tokenizing 1,200 rows", ...
+
+
+@dataclass(frozen=True)
+class Started(Event):
+    total_steps: int
+    epochs: float
+    device: str  # "cpu", "cuda:0", "mps"
+    precision: str  # "bf16", "fp16", "fp32"
+    fast_paths: tuple[str, ...]  # plain sentences: "bf16: on — about 2x faster on this CPU"
+    train_rows: int
+    validation_rows: int
+    batch_size: int
+    grad_accumulation: int
+    resumed_from_step: int = 0
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepLogged(Event):
+    step: int
+    total_steps: int
+    epoch: float
+    loss: float | None
+    learning_rate: float | None
+    grad_norm: float | None
+    samples_per_second: float | None
+    elapsed_s: float
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class Evaluated(Event):
+    step: int
+    epoch: float
+    loss: float | None
+    accuracy: float
+    macro_f1: float
+    per_class: dict = field(default_factory=dict)  # {label: {precision, recall, f1, support}}
+
+
+@dataclass(frozen=True)
+class CheckpointSaved(Event):
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class ResourceUse(Event):
+    process_ram_bytes: int
+    device_memory_used_bytes: int | None = None  # None on the CPU (see process RAM)
+    device_memory_total_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Paused(Event):
+    step: int
+
+
+@dataclass(frozen=True)
+class Resumed(Event):
+    step: int
+
+
+@dataclass(frozen=True)
+class Retrying(Event):
+    """Out of device memory: trying again with a smaller batch (same effective batch)."""
+
+    batch_size: int
+    grad_accumulation: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finished(Event):
+    version_id: int
+    version: str  # "project@vN"
+    metrics: dict
+    wall_s: float
+
+
+@dataclass(frozen=True)
+class Failed(Event):
+    message: str  # one plain sentence
+    log_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancelled(Event):
+    step: int
+    resumable: bool
+    message: str = ""
+
+
+def to_dict(event: Event) -> dict:
+    """JSON-ready form: the fields plus `event` (the class name)."""
+    return {"event": type(event).__name__, **dataclasses.asdict(event)}

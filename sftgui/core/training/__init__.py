@@ -1,0 +1,1 @@
+"""The training engine: `engine.run(config, sink, cancel) -> RunResult` (no Qt)."""
