@@ -1,0 +1,272 @@
+"""Export a version: a Hugging Face folder, the same folder zipped, or an ONNX graph; always with a
+model card and a manifest of every file's sha256.
+
+Everything is written into a temporary folder next to the destination and renamed into place at
+the end, so a crash or a cancel never leaves a half-written export under the name the person chose,
+and an existing non-empty folder is only replaced with `force`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from sftgui.errors import UserError
+
+FORMATS = ("hf", "zip", "onnx")
+MANIFEST = "sftgui-manifest.json"
+CARD = "README.md"
+ONNX_FILE = "model.onnx"
+ONNX_OPSET = 17
+
+Progress = Callable[[float, str], None] | None
+
+
+def _tell(progress: Progress, fraction: float, message: str) -> None:
+    if progress:
+        progress(fraction, message)
+
+
+# -- the destination ------------------------------------------------------------------------
+def destination(out, fmt: str) -> Path:
+    """Where the export lands: a folder for hf/onnx, a `.zip` file for zip."""
+    if fmt not in FORMATS:
+        raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    out = Path(out).expanduser().absolute()
+    if fmt == "zip" and out.suffix.lower() != ".zip":
+        out = out.with_name(out.name + ".zip")
+    return out
+
+
+def check_destination(out: Path, force: bool) -> None:
+    """Refuse before any work is done, so a refusal changes nothing."""
+    if not out.parent.is_dir():
+        raise UserError(f"The folder {out.parent} does not exist; create it or choose another --out.")
+    if not out.exists():
+        return
+    if out.is_dir() and not any(out.iterdir()):
+        return
+    if not force:
+        what = "folder is not empty" if out.is_dir() else "file already exists"
+        raise UserError(f"{out} {what}; choose another --out or add --force to replace it.")
+
+
+@contextlib.contextmanager
+def staged(out: Path, force: bool):
+    """Yield a temp path next to `out`; on success it replaces `out` (the old one goes last)."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    staging = tmp_dir / out.name
+    old = None
+    try:
+        yield staging
+        check_destination(out, force)  # it may have appeared meanwhile
+        if out.exists():
+            old = tmp_dir / (out.name + ".old")
+            os.replace(out, old)
+        os.replace(staging, out)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+# -- files ----------------------------------------------------------------------------------
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(folder: Path, extra: dict | None = None) -> dict:
+    """`sftgui-manifest.json`: every other file of the folder with its size and sha256."""
+    files = {
+        p.relative_to(folder).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+    manifest = {**(extra or {}), "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest
+
+
+def verify_manifest(folder: Path) -> list[str]:
+    """Files that are missing, changed or unlisted (empty when the folder is intact)."""
+    folder = Path(folder)
+    listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {MANIFEST}
+    problems = [f"missing {n}" for n in sorted(listed.keys() - present)]
+    problems += [f"unlisted {n}" for n in sorted(present - listed.keys())]
+    problems += [
+        f"changed {n}" for n in sorted(listed.keys() & present) if sha256_file(folder / n) != listed[n]["sha256"]
+    ]
+    return problems
+
+
+def zip_folder(folder: Path, archive: Path) -> None:
+    """One archive holding the folder under its own name (so unzipping gives a single folder)."""
+    root = archive.stem
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, f"{root}/{p.relative_to(folder).as_posix()}")
+
+
+# -- ONNX -------------------------------------------------------------------------------------
+def onnx_input_names(model, tokenizer) -> list[str]:
+    """The tokenizer's outputs that the model takes, in the model's argument order."""
+    import inspect
+
+    params = list(inspect.signature(model.forward).parameters)
+    made = set(tokenizer.model_input_names)
+    return [p for p in params if p in made]
+
+
+def export_onnx(model_dir: Path, onnx_path: Path) -> list[str]:
+    """Convert the HF classifier in `model_dir` to ONNX with dynamic batch and sequence axes.
+
+    Uses the TorchScript exporter (`dynamo=False`, DESIGN section 7) on the eager attention path,
+    which traces to plain ops that onnxruntime runs everywhere.
+    """
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager")
+    model.eval()
+    names = onnx_input_names(model, tokenizer)
+    sample = tokenizer(["an example text", "a second, longer example text"], padding=True, return_tensors="pt")
+
+    class Logits(torch.nn.Module):  # positional inputs in `names` order; returns the logits only
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args):
+            return self.inner(**dict(zip(names, args))).logits
+
+    axes = {n: {0: "batch", 1: "sequence"} for n in names}
+    axes["logits"] = {0: "batch"}
+    with torch.inference_mode(False), torch.no_grad():
+        torch.onnx.export(
+            Logits(model),
+            tuple(sample[n] for n in names),
+            str(onnx_path),
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes=axes,
+            opset_version=ONNX_OPSET,
+            dynamo=False,
+        )
+    return names
+
+
+# -- assembling an export -------------------------------------------------------------------
+def build_export(
+    fill_hf_folder: Callable[[Path], object],
+    out,
+    *,
+    fmt: str = "hf",
+    facts: dict | None = None,
+    force: bool = False,
+    progress: Progress = None,
+) -> Path:
+    """Write an export from whatever `fill_hf_folder(dest)` writes as a standard HF folder.
+
+    `facts` feed the model card (see `model_card.render_model_card`).
+    """
+    from sftgui import __version__
+    from sftgui.core.model_card import render_model_card
+
+    out = destination(out, fmt)
+    check_destination(out, force)
+    facts = {
+        **(facts or {}),
+        "format": fmt,
+        "sftgui_version": __version__,
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "manifest_name": MANIFEST,
+    }
+    with staged(out, force) as target:
+        folder = target.with_name(target.name + ".folder") if fmt == "zip" else target
+        folder.mkdir()
+        _tell(progress, 0.05, "Writing the model files")
+        fill_hf_folder(folder)
+        if fmt == "onnx":
+            _tell(progress, 0.4, "Converting to ONNX")
+            export_onnx(folder, folder / ONNX_FILE)
+            for p in folder.glob("*.safetensors"):  # the graph replaces the PyTorch weights
+                p.unlink()
+        _tell(progress, 0.8, "Writing the model card")
+        (folder / CARD).write_text(render_model_card(facts), encoding="utf-8")
+        _tell(progress, 0.85, "Writing the manifest")
+        write_manifest(folder, {"format": fmt, "name": facts.get("name"), "sftgui_version": __version__})
+        if fmt == "zip":
+            _tell(progress, 0.9, "Packing the archive")
+            zip_folder(folder, target)
+        _tell(progress, 0.98, "Moving into place")
+    _tell(progress, 1.0, f"Exported to {out}")
+    return out
+
+
+def card_facts(ws, version) -> dict:
+    """What the model card says about `version`: data, settings, metrics, lineage."""
+    from sftgui.core import versions
+
+    facts = {
+        "name": version.ref,
+        "base_model": version.base_model,
+        "labels": list(version.labels),
+        "config": dict(version.config or {}),
+        "created_at": version.created_at,
+        "metrics": (version.metrics or {}).get("test"),
+    }
+    lineage, parent = [version.ref], version.parent_id
+    while parent is not None and len(lineage) < 100:
+        p = versions.get_version(ws, parent)
+        lineage.append(p.ref)
+        parent = p.parent_id
+    facts["lineage"] = [version.base_model, *reversed(lineage)]
+    if version.snapshot_id is not None:
+        from sftgui.core.data.snapshots import get_snapshot
+
+        snap = get_snapshot(ws, version.snapshot_id)
+        facts["snapshot"] = {
+            "id": snap.id,
+            "hash": snap.hash,
+            "rows": snap.rows,
+            "label_counts": snap.label_counts,
+            "split_counts": snap.split_counts,
+        }
+        if not facts["metrics"]:
+            from sftgui.core.evaluation import evaluate_version
+
+            facts["metrics"] = evaluate_version(ws, version)["metrics"]
+    return facts
+
+
+def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, progress: Progress = None) -> Path:
+    """Export `version` to `out` (a folder for hf/onnx, an archive for zip) and return the path."""
+    from sftgui.core.versions import materialize_version
+
+    if version.damaged:
+        raise UserError(f"{version.ref} is damaged ({version.damaged}); run 'sftgui verify' before exporting it.")
+    destination(out, fmt)  # refuse a bad format before any work
+    check_destination(destination(out, fmt), force)
+    _tell(progress, 0.0, f"Preparing {version.ref}")
+    facts = card_facts(ws, version)
+    return build_export(
+        lambda folder: materialize_version(ws, version, folder),
+        out,
+        fmt=fmt,
+        facts=facts,
+        force=force,
+        progress=progress,
+    )
