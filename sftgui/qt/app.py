@@ -1,0 +1,73 @@
+"""Start the desktop app: show the window first, load the heavy libraries afterwards.
+
+Nothing in `sftgui.qt` imports torch or transformers at module level; after the first paint a
+background job imports them (the training page shows "Preparing" if the user is faster).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from sftgui.qt import dialogs
+
+HEAVY_MODULES = ("torch", "transformers", "datasets")
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("sftgui")
+    app.setOrganizationName("sftgui")
+    app.setApplicationDisplayName("sftgui")
+    return app
+
+
+def install_excepthook(window) -> None:
+    """An uncaught exception becomes a dialog with a plain sentence and a log file, not a crash."""
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        if exc is not None and exc.__traceback__ is None:
+            exc = exc.with_traceback(tb)
+        try:
+            dialogs.show_exception(window, exc, log_dir=window.ctx.log_dir)
+        except Exception:  # noqa: BLE001 - never let the hook itself crash the app
+            traceback.print_exception(exc_type, exc, tb)
+
+    sys.excepthook = hook
+
+
+def warm_up(state) -> list[str]:
+    """Import the heavy libraries in a worker so the first training starts without a wait."""
+    import importlib
+
+    done = []
+    for name in HEAVY_MODULES:
+        if state.is_cancelled:
+            break
+        importlib.import_module(name)
+        done.append(name)
+    return done
+
+
+def main(workspace: Path, argv: list[str] | None = None) -> int:
+    from sftgui.qt.main_window import MainWindow
+
+    app = create_app(argv)
+    window = MainWindow()
+    install_excepthook(window)
+    window.show()
+    # After the first paint: open the workspace (a dialog if locked/damaged), then warm up.
+    QTimer.singleShot(0, lambda: window.open_workspace_at(Path(workspace)))
+    QTimer.singleShot(300, lambda: window.ctx.jobs.start("warmup", warm_up))
+    try:
+        return int(app.exec())
+    finally:
+        window.shutdown()  # also when the app quits without closing the window
+        sys.excepthook = sys.__excepthook__

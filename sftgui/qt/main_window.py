@@ -1,0 +1,276 @@
+"""The main window: a step sidebar (with each step's state), the page stack, a project switcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+)
+
+from sftgui.errors import UserError
+from sftgui.qt import dialogs
+from sftgui.qt.context import AppContext
+from sftgui.qt.pages.compare import ComparePage
+from sftgui.qt.pages.data import DataPage
+from sftgui.qt.pages.export import ExportPage
+from sftgui.qt.pages.label import LabelPage
+from sftgui.qt.pages.model import ModelPage
+from sftgui.qt.pages.playground import TryPage
+from sftgui.qt.pages.train import TrainPage
+from sftgui.qt.pages.versions import VersionsPage
+from sftgui.qt.pages.welcome import WelcomePage
+
+STEPS = (WelcomePage, ModelPage, DataPage, LabelPage, TrainPage, VersionsPage, ComparePage, ExportPage, TryPage)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.ctx = ctx or AppContext(self)
+        self.settings = settings or QSettings()
+        self.setWindowTitle("sftgui")
+        self.setMinimumSize(QSize(760, 520))
+
+        self.pages = [cls(self.ctx) for cls in STEPS]
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("stepSidebar")
+        self.sidebar.setAccessibleName("Steps")
+        self.sidebar.setIconSize(QSize(16, 16))
+        self.stack = QStackedWidget()
+        for i, page in enumerate(self.pages):
+            item = QListWidgetItem(("" if i == 0 else f"{i}. ") + (page.title if i else "Start"))
+            item.setSizeHint(QSize(160, 34))
+            self.sidebar.addItem(item)
+            self.stack.addWidget(page)
+            nxt = self.pages[i + 1].title if i + 1 < len(self.pages) else None
+            if i:
+                page.set_next_label(nxt)
+            page.nextRequested.connect(self.next_step)
+            page.stateChanged.connect(self.update_states)
+        self.sidebar.setFixedWidth(self.sidebar.sizeHintForColumn(0) + 40)
+        self.sidebar.currentRowChanged.connect(self._show_row)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self._build_toolbar()
+        self._build_menus()
+        self.workspace_label = QLabel()
+        self.statusBar().addPermanentWidget(self.workspace_label)
+
+        welcome = self.pages[0]
+        welcome.sampleRequested.connect(self.create_sample_project)
+        welcome.newProjectRequested.connect(self.new_project)
+        welcome.openWorkspaceRequested.connect(self.choose_workspace)
+        self.ctx.workspaceChanged.connect(self._workspace_changed)
+        self.ctx.projectChanged.connect(self._project_changed)
+        for signal in (self.ctx.dataChanged, self.ctx.versionsChanged, self.ctx.modelChanged):
+            signal.connect(self.update_states)
+        self.ctx.showStep.connect(self.show_step)
+
+        self._restore_geometry()
+        self.sidebar.setCurrentRow(0)
+        self.update_states()
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Project")
+        bar.setObjectName("projectToolbar")
+        bar.setMovable(False)
+        label = QLabel(" Project: ")
+        bar.addWidget(label)
+        self.project_combo = QComboBox()
+        self.project_combo.setObjectName("projectCombo")
+        self.project_combo.setAccessibleName("Project")
+        self.project_combo.setMinimumContentsLength(24)
+        self.project_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        label.setBuddy(self.project_combo)
+        self.project_combo.activated.connect(self._project_chosen)
+        bar.addWidget(self.project_combo)
+        self.new_project_action = QAction("New project…", self)
+        self.new_project_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_project_action.triggered.connect(self.new_project)
+        bar.addAction(self.new_project_action)
+        self.addToolBar(bar)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = file_menu.addAction("&Open workspace…", self.choose_workspace)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        file_menu.addAction(self.new_project_action)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        go = self.menuBar().addMenu("&Go")
+        nxt = go.addAction("&Next step", self.next_step)
+        nxt.setShortcut(QKeySequence("Ctrl+PgDown"))
+        prev = go.addAction("&Previous step", self.previous_step)
+        prev.setShortcut(QKeySequence("Ctrl+PgUp"))
+        go.addSeparator()
+        for i, page in enumerate(self.pages[1:], start=1):
+            action = go.addAction(page.title, lambda row=i: self.sidebar.setCurrentRow(row))
+            action.setShortcut(QKeySequence(f"Ctrl+{i}"))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About sftgui", self.show_about)
+
+    # -- navigation ----------------------------------------------------------------------------
+    def page(self, key: str):
+        return next(p for p in self.pages if p.key == key)
+
+    def show_step(self, key: str) -> None:
+        self.sidebar.setCurrentRow(next(i for i, p in enumerate(self.pages) if p.key == key))
+
+    def next_step(self) -> None:
+        self.sidebar.setCurrentRow(min(self.sidebar.currentRow() + 1, len(self.pages) - 1))
+
+    def previous_step(self) -> None:
+        self.sidebar.setCurrentRow(max(self.sidebar.currentRow() - 1, 0))
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        self._refresh(self.pages[row])
+
+    def _refresh(self, page) -> None:
+        try:
+            page.refresh()
+        except UserError as exc:
+            dialogs.show_error(self, str(exc))
+        page.stateChanged.emit()
+
+    def update_states(self) -> None:
+        """The sidebar's tick / warning per step, with the reason in the tooltip."""
+        style = self.style()
+        for i, page in enumerate(self.pages):
+            item = self.sidebar.item(i)
+            try:
+                st = page.state()
+            except UserError:
+                continue
+            if st.attention:
+                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+                item.setToolTip(st.attention)
+            elif st.done:
+                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
+                item.setToolTip(st.summary or "Done")
+            else:
+                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_CustomBase))
+                item.setToolTip(st.summary)
+
+    # -- workspace and projects ----------------------------------------------------------------
+    def open_workspace_at(self, path: Path) -> bool:
+        """Open a workspace; a locked or damaged one is a dialog with the plain sentence."""
+        try:
+            self.ctx.open_workspace(Path(path))
+        except UserError as exc:
+            self.workspace_label.setText("No workspace open")
+            dialogs.show_error(self, f"{exc} Use File > Open workspace to choose another folder.")
+            self.update_states()
+            return False
+        return True
+
+    def choose_workspace(self) -> None:
+        if self.ctx.jobs.is_running():
+            dialogs.show_error(self, "Wait for the running task to finish (or stop it) before opening another workspace.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Open workspace", str(self.ctx.workspace_path or Path.home()))
+        if folder:
+            self.open_workspace_at(Path(folder))
+
+    def _workspace_changed(self) -> None:
+        self.workspace_label.setText(f"Workspace: {self.ctx.workspace_path}")
+        self._fill_projects()
+
+    def _fill_projects(self) -> None:
+        self.project_combo.blockSignals(True)
+        self.project_combo.clear()
+        for project in self.ctx.projects():
+            self.project_combo.addItem(project.name, project.id)
+        if self.ctx.project is not None:
+            self.project_combo.setCurrentIndex(self.project_combo.findData(self.ctx.project.id))
+        self.project_combo.blockSignals(False)
+
+    def _project_chosen(self, index: int) -> None:
+        pid = self.project_combo.itemData(index)
+        if self.ctx.project is not None and self.ctx.project.id == pid:
+            return
+        if self.ctx.jobs.is_running("train"):
+            dialogs.show_error(self, "Training is running; stop it before switching projects.")
+            self._fill_projects()
+            return
+        self.ctx.set_project(next(p for p in self.ctx.projects() if p.id == pid))
+
+    def _project_changed(self, project) -> None:
+        self._fill_projects()
+        self.setWindowTitle(f"{project.name} — sftgui" if project else "sftgui")
+        self._refresh(self.pages[self.stack.currentIndex()])
+        self.update_states()
+
+    def new_project(self) -> None:
+        from sftgui.qt.new_project import NewProjectDialog
+
+        if self.ctx.ws is None:
+            dialogs.show_error(self, "Open a workspace first (File > Open workspace).")
+            return
+        dialog = NewProjectDialog(self.ctx, self)
+        dialog.created.connect(self._project_created)
+        dialog.open()
+
+    def _project_created(self, project) -> None:
+        self.ctx.set_project(project)
+        self.show_step("model")
+
+    def create_sample_project(self) -> None:
+        from sftgui.qt.sample import start_sample_project
+
+        start_sample_project(self.ctx, self)
+
+    # -- about, geometry, closing ---------------------------------------------------------------
+    def show_about(self) -> None:
+        from sftgui.qt.about import show_about
+
+        show_about(self, self.ctx.workspace_path)
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1200, 760)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.ctx.jobs.is_running("train") and not dialogs.ask(
+            self, "Training is running", "The model is still learning. Stop training and close sftgui?",
+            yes="Stop and close", no="Keep training",
+        ):
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop every worker cleanly (no 'QThread destroyed while running') and close the workspace."""
+        self.ctx.jobs.shutdown()
+        self.ctx.close_workspace()

@@ -1,0 +1,1 @@
+"""Reusable widgets: live loss plot, confusion matrix, label chips, probability bars."""
