@@ -27,7 +27,8 @@ def make_tiny_model_dir(path: Path, *, num_labels: int = 2, seed: int = 0) -> Pa
     path.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *dict.fromkeys(WORDS)]
     (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True)
+    # transformers 5 takes the vocabulary as `vocab=`; `vocab_file=` is silently ignored (every word -> [UNK])
+    tokenizer = BertTokenizerFast(vocab=str(path / "vocab.txt"), do_lower_case=True)
     tokenizer.model_max_length = 64
     config = BertConfig(
         vocab_size=len(vocab),
