@@ -11,6 +11,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -26,6 +27,10 @@ class BlobStore:
         self.tmp = self.root / "tmp"
         (self.root / ALGO).mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        # Held by a register (from its first blob to its row's commit) and by gc, so gc in this
+        # process never deletes a blob another thread is about to name. Other processes cannot
+        # write at all: the workspace's writer lock keeps them out.
+        self.lock = threading.RLock()
 
     # -- paths -----------------------------------------------------------------------------
     def path(self, digest: str) -> Path:
@@ -36,10 +41,25 @@ class BlobStore:
 
     # -- writing ---------------------------------------------------------------------------
     def put_bytes(self, data: bytes | memoryview) -> str:
+        return self.add_bytes(data)[0]
+
+    def add_bytes(self, data: bytes | memoryview) -> tuple[str, bool]:
+        """Store the bytes; returns (digest, True when they were new to the store)."""
         digest = hashlib.sha256(data).hexdigest()
-        if self.has(digest):
-            return digest
-        return self._write(digest, lambda f: f.write(data))
+        if self._reuse(digest):
+            return digest, False
+        return self._write(digest, lambda f: f.write(data)), True
+
+    def _reuse(self, digest: str) -> bool:
+        """True when the blob is already stored. Refreshes its mtime, because `gc` spares blobs
+        younger than its grace period: a blob a register is about to name must not look old."""
+        try:
+            os.utime(self.path(digest))
+            return True
+        except FileNotFoundError:
+            return False
+        except PermissionError:  # a store shared read-only: the blob is there all the same
+            return self.has(digest)
 
     def put_stream(self, stream: BinaryIO) -> str:
         """Store what a file object yields, hashing while writing the temp file."""
@@ -54,7 +74,7 @@ class BlobStore:
                 f.flush()
                 os.fsync(f.fileno())
             digest = h.hexdigest()
-            if self.has(digest):
+            if self._reuse(digest):
                 tmp.unlink()
                 return digest
             self._place(tmp, digest)
@@ -117,6 +137,9 @@ class BlobStore:
                 for f in sorted(sub.iterdir()):
                     if f.is_file():
                         yield sub.name + f.name
+
+    def mtime(self, digest: str) -> float:
+        return self.path(digest).stat().st_mtime
 
     def size(self, digest: str) -> int:
         return self.path(digest).stat().st_size

@@ -107,6 +107,7 @@ class ModelVersion:
     trashed_at: str | None
     damaged: str | None
     aliases: tuple = ()
+    weights_new_bytes: int = 0
 
     @property
     def ref(self) -> str:

@@ -140,6 +140,7 @@ class ModelVersion(Base):
     created_at = TextField()
     trashed_at = TextField(null=True)
     damaged = TextField(null=True)  # reason, when verify found a missing/corrupt blob
+    weights_new_bytes = IntegerField(default=0)  # bytes this version added to blobs/ (the rest were shared)
 
     class Meta:
         indexes = ((("project", "number"), True),)

@@ -1,0 +1,100 @@
+"""Register, load, materialize and resolve model versions with the tiny real BERT."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from sftgui.core import versions
+from sftgui.errors import UserError
+from tests.store.conftest import logits
+
+LABELS = ["billing", "login"]
+
+
+def _register(ws, project, model, tokenizer, **kw):
+    kw.setdefault("labels", LABELS)
+    kw.setdefault("base_model", "tiny-bert")
+    return versions.register_version(ws, project, model, tokenizer, **kw)
+
+
+def test_loaded_version_predicts_exactly_what_was_registered(ws, project, tiny):
+    model, tok = tiny
+    v1 = _register(ws, project, model, tok, metrics={"accuracy": 0.5})
+    loaded, loaded_tok = versions.load_version(ws, v1)
+    assert not loaded.training
+    assert torch.equal(logits(model, tok), logits(loaded, loaded_tok))
+    assert loaded.config.id2label == {0: "billing", 1: "login"}
+    assert (v1.number, v1.weights_tensors, v1.aliases) == (1, len(model.state_dict()), ("production",))
+    assert v1.weights_bytes == sum(t.numel() * t.element_size() for t in model.state_dict().values())
+
+
+def test_bf16_weights_round_trip_exactly(ws, project, tiny):
+    model, tok = tiny
+    model = model.to(torch.bfloat16)
+    v = _register(ws, project, model, tok)
+    manifest = versions.read_manifest(ws, v)
+    assert {t["dtype"] for t in manifest["tensors"].values()} == {"bfloat16"}
+    loaded, _ = versions.load_version(ws, v)
+    assert loaded.dtype == torch.bfloat16
+    assert torch.equal(logits(model, tok), logits(loaded, tok))
+
+
+def test_a_new_head_adds_only_the_heads_bytes(ws, project, tiny):
+    model, tok = tiny
+    v1 = _register(ws, project, model, tok)
+    on_disk = sum(ws.blobs.size(d) for d in ws.blobs.iter_digests())
+    with torch.no_grad():
+        model.classifier.weight.add_(0.5)
+        model.classifier.bias.add_(0.5)
+    v2 = _register(ws, project, model, tok, parent_id=v1.id)
+    head = model.classifier.weight.numel() * 4 + model.classifier.bias.numel() * 4
+    assert v2.weights_new_bytes == head
+    blob_growth = sum(ws.blobs.size(d) for d in ws.blobs.iter_digests()) - on_disk
+    # blobs/ grew by the head's tensors plus v2's small manifest (the only other new blob)
+    assert blob_growth == head + ws.blobs.size(v2.manifest_blob)
+    assert v2.parent_number == 1 and v2.aliases == ()
+
+
+def test_materialized_folder_is_a_standard_hf_model(ws, project, tiny, tmp_path):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model, tok = tiny
+    v = _register(ws, project, model, tok)
+    out = versions.materialize_version(ws, v, tmp_path / "hf")
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    config = json.loads((out / "config.json").read_text())
+    assert config["label2id"] == {"billing": 0, "login": 1}
+    hf = AutoModelForSequenceClassification.from_pretrained(out).eval()
+    hf.load_state_dict({k: t.clone() for k, t in hf.state_dict().items()}, assign=True)
+    assert torch.equal(logits(model, tok), logits(hf, AutoTokenizer.from_pretrained(out)))
+
+
+def test_predictions_are_stored_and_read_back(ws, project, tiny):
+    model, tok = tiny
+    preds = {"labels": LABELS, "split": "test", "rows": [{"row_id": 7, "label": "login", "predicted": "login"}]}
+    v = _register(ws, project, model, tok, predictions=preds)
+    assert versions.read_predictions(ws, v) == preds
+    bare = _register(ws, project, model, tok)
+    assert versions.read_predictions(ws, bare) is None
+
+
+def test_refs_resolve_and_bad_refs_say_what_exists(ws, project, tiny):
+    model, tok = tiny
+    v1 = _register(ws, project, model, tok)
+    v2 = _register(ws, project, model, tok)
+    assert versions.resolve_version(ws, "tickets@v2").id == v2.id
+    assert versions.resolve_version(ws, "v1", project="tickets").id == v1.id
+    assert versions.resolve_version(ws, "tickets@production").id == v1.id
+    assert [v.number for v in versions.list_versions(ws, "tickets")] == [1, 2]
+    assert versions.get_version(ws, v2.id).number == 2
+    with pytest.raises(UserError, match="has no version v9 .it has v1, v2"):
+        versions.resolve_version(ws, "tickets@v9")
+    with pytest.raises(UserError, match="no project called 'nope'.*tickets"):
+        versions.resolve_version(ws, "nope@v1")
+    with pytest.raises(UserError, match="neither a version"):
+        versions.resolve_version(ws, "tickets@staging")
+    with pytest.raises(UserError, match="Say which project"):
+        versions.resolve_version(ws, "v1")
