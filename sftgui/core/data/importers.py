@@ -1,0 +1,127 @@
+"""Import rows into a project's draft: from a file (any format of `readers`) or from a list.
+
+The whole import is one transaction: a bad row anywhere means nothing is added. Rows stream
+from the reader into the draft table in batches, so a large file never sits in memory at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sftgui.core.data import labels as label_set
+from sftgui.core.data import mapping as mp
+from sftgui.core.data.readers import BATCH, _check_cell, open_table
+from sftgui.core.projects import get_project
+from sftgui.errors import UserError
+from sftgui.store import draft_repo
+
+SAMPLE_ROWS = 500  # rows read before the column mapping is decided
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    labelled: int
+    unlabelled: int
+    labels: dict  # {label: rows imported with it}
+    mapping: dict  # {text_col, label_col, split_col}
+    info: dict = field(default_factory=dict)  # format, encoding, delimiter, sheet
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the import dialog shows before anything is written."""
+
+    columns: list[str]
+    rows: list[dict]
+    mapping: dict
+    info: dict
+
+
+def preview_file(path, *, rows: int = 20, text_col=None, label_col=None, split_col=None, sheet=None,
+                 encoding=None, delimiter=None) -> Preview:
+    table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    sample = [rec for _, rec in itertools.islice(table.rows(), max(rows, SAMPLE_ROWS))]
+    m = mp.detect_mapping(table.columns, sample, file=table.name, text_col=text_col, label_col=label_col,
+                          split_col=split_col)
+    return Preview(columns=table.columns, rows=sample[:rows], mapping=vars(m).copy(), info=table.info)
+
+
+def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=None, sheet=None, encoding=None,
+                delimiter=None, progress: Callable[[float, str], None] | None = None) -> ImportResult:
+    project = get_project(ws, project)
+    path = Path(path)
+    table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    rows = table.rows()
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
+                          label_col=label_col, split_col=split_col)
+    converted = _convert(table.name, m, itertools.chain(sample, rows))
+
+    def report(n):
+        if progress:
+            frac = table.progress() if table.progress else (n / table.total if table.total else 0.0)
+            progress(min(frac, 1.0), f"Imported {n:,} rows from {table.name}")
+
+    result = _store(project, converted, source=table.name, mapping=m, info=table.info, report=report)
+    if result.rows == 0:
+        raise UserError(f"{table.name} has a header but no rows; nothing was imported.")
+    return result
+
+
+def import_rows(ws, project, rows: list[dict], *, source: str = "rows") -> ImportResult:
+    """Rows as dicts with `text`, `label` (None: unlabelled) and optionally `split`."""
+    project = get_project(ws, project)
+    m = mp.Mapping("text", "label", "split" if any("split" in r for r in rows) else None)
+    records = ((f"row {i + 1}", r) for i, r in enumerate(rows))
+    return _store(project, _convert(source, m, records), source=source, mapping=m, info={"format": "rows"})
+
+
+def _convert(name: str, m: mp.Mapping, records):
+    """(text, label, split, where) per record; refuses huge cells, bad splits and mixed label types."""
+    first_kind = None
+    for where, rec in records:
+        for col in (m.text_col, m.label_col):
+            if col:
+                _check_cell(name, where, col, rec.get(col))
+        raw_label = rec.get(m.label_col) if m.label_col else None
+        kind = mp.label_kind(raw_label)
+        if kind is not None:
+            if first_kind is None:
+                first_kind = (kind, where, raw_label)
+            elif kind != first_kind[0]:
+                raise UserError(
+                    f"{name}: the label column {m.label_col!r} mixes kinds of values ({first_kind[1]} has "
+                    f"{first_kind[2]!r}, {where} has {raw_label!r}); write every label the same way, e.g. all as text."
+                )
+        split = mp.split_value(rec.get(m.split_col), name, where, m.split_col) if m.split_col else None
+        yield mp.text_value(rec.get(m.text_col)), mp.label_value(raw_label), split, where
+
+
+def _store(project, converted, *, source, mapping, info, report=None) -> ImportResult:
+    counts: dict[str, int] = {}
+    n = unlabelled = 0
+    with draft_repo.transaction():
+        start = draft_repo.next_position(project.id)
+        while batch := list(itertools.islice(converted, BATCH)):
+            tuples = []
+            for text, label, split, where in batch:
+                if label is None:
+                    unlabelled += 1
+                else:
+                    counts[label] = counts.get(label, 0) + 1
+                tuples.append((text, label, split, f"{source}, {where}"))
+            draft_repo.insert_rows(project.id, tuples, start + n)
+            n += len(tuples)
+            if report:
+                report(n)
+        label_set.ensure_labels(project.id, counts)
+    return ImportResult(
+        rows=n, labelled=n - unlabelled, unlabelled=unlabelled, labels=counts,
+        mapping={"text_col": mapping.text_col, "label_col": mapping.label_col, "split_col": mapping.split_col},
+        info=info, source=source,
+    )

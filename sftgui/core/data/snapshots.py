@@ -1,0 +1,167 @@
+"""Dataset snapshots: the draft frozen into an immutable, content-hashed Parquet blob.
+
+Rows keep their draft row id as `row_id`, so a prediction can be matched to its row through
+training, evaluation and diffs. The hash covers the logical content (row id, text, label,
+split), so freezing an unchanged draft again finds the snapshot it made before.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+from sftgui.core.data import splits as sp
+from sftgui.core.projects import get_project
+from sftgui.errors import UserError
+from sftgui.store import draft_repo, snapshots_repo
+from sftgui.store.entities import DatasetSnapshot
+
+COLUMNS = ("row_id", "text", "label", "split")
+
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([("row_id", pa.int64()), ("text", pa.string()), ("label", pa.string()), ("split", pa.string())])
+
+
+def content_hash(rows) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
+    """Labelled rows with text, split stratified (or by the split column), stored once per content."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    project = get_project(ws, project)
+    fractions = sp.check_fractions(fractions)
+    kept, skipped_unlabelled, skipped_empty = [], 0, 0
+    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
+        if label is None:
+            skipped_unlabelled += 1
+        elif text is None or not text.strip():
+            skipped_empty += 1
+        else:
+            kept.append((row_id, text, label, split))
+    if not kept:
+        raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
+    labels = [r[2] for r in kept]
+    by_column = any(r[3] for r in kept)
+    if by_column:
+        assigned = sp.from_column(labels, [r[3] for r in kept], seed=seed)
+    else:
+        assigned = sp.stratified(labels, seed=seed, fractions=fractions)
+    rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
+    digest = content_hash(rows)
+    found = snapshots_repo.by_hash(project.id, digest)
+    if found is not None:
+        return found
+    table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], schema=_schema())
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
+    meta = {
+        "seed": seed,
+        "fractions": list(fractions),
+        "split_source": "column" if by_column else "stratified",
+        "skipped_unlabelled": skipped_unlabelled,
+        "skipped_empty": skipped_empty,
+    }
+    return snapshots_repo.create(
+        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
+        split_counts=dict(Counter(assigned)), meta=meta,
+    )
+
+
+def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
+    try:
+        sid = int(str(snapshot_id).lstrip("#"))
+    except ValueError:
+        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.") from None
+    snap = snapshots_repo.by_id(sid)
+    if snap is None:
+        raise UserError(f"There is no snapshot {sid}; 'sftgui data snapshot --project P' makes one.")
+    return snap
+
+
+def list_snapshots(ws, project) -> list[DatasetSnapshot]:
+    return snapshots_repo.for_project(get_project(ws, project).id)
+
+
+def load_snapshot_table(ws, snapshot_id):
+    """The snapshot's rows as a pyarrow Table (row_id, text, label, split); the blob is verified."""
+    import pyarrow.parquet as pq
+
+    snap = get_snapshot(ws, snapshot_id)
+    return pq.read_table(io.BytesIO(ws.blobs.get_bytes(snap.blob)))
+
+
+def check_trainable(ws, snapshot_id) -> DatasetSnapshot:
+    """Raises UserError when training cannot learn from the snapshot (e.g. one class)."""
+    snap = get_snapshot(ws, snapshot_id)
+    sp.check_trainable(snap.label_counts, snap.split_counts)
+    return snap
+
+
+# -- diff and export ------------------------------------------------------------------------------
+def _labels_by_text(table) -> dict[str, str]:
+    out: dict[str, Counter] = {}
+    for text, label in zip(table.column("text").to_pylist(), table.column("label").to_pylist()):
+        out.setdefault(text, Counter())[label] += 1
+    return {t: c.most_common(1)[0][0] for t, c in out.items()}
+
+
+def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
+    """Rows added, removed and relabelled from snapshot a to b, matched by text."""
+    left = _labels_by_text(load_snapshot_table(ws, a))
+    right = _labels_by_text(load_snapshot_table(ws, b))
+    added = [t for t in right if t not in left]
+    removed = [t for t in left if t not in right]
+    relabelled = [t for t in right if t in left and left[t] != right[t]]
+    return {
+        "from": get_snapshot(ws, a).id,
+        "to": get_snapshot(ws, b).id,
+        "added": len(added),
+        "removed": len(removed),
+        "relabelled": len(relabelled),
+        "unchanged": len(right) - len(added) - len(relabelled),
+        "examples": {
+            "added": [{"text": t, "label": right[t]} for t in added[:examples]],
+            "removed": [{"text": t, "label": left[t]} for t in removed[:examples]],
+            "relabelled": [{"text": t, "from": left[t], "to": right[t]} for t in relabelled[:examples]],
+        },
+    }
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Spreadsheets run a cell that starts with = + - @ as a formula: a leading ' keeps it text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_snapshot_csv(ws, snapshot_id, out) -> Path:
+    table = load_snapshot_table(ws, snapshot_id)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for batch in table.to_batches(max_chunksize=5000):
+            cols = [batch.column(c).to_pylist() for c in COLUMNS]
+            w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
+    tmp.replace(out)
+    return out

@@ -1,0 +1,49 @@
+"""Projects: one model line each (task, label set, base model, draft, snapshots, versions)."""
+
+from __future__ import annotations
+
+from sftgui.errors import UserError
+from sftgui.store import projects_repo
+from sftgui.store.entities import Project
+
+TASKS = ("text-classification",)
+
+
+def create_project(ws, name: str, task: str = "text-classification", *, base_model: str | None = None) -> Project:
+    name = (name or "").strip()
+    if not name:
+        raise UserError("A project needs a name; give one, e.g. 'tickets'.")
+    if "@" in name:  # `P@vN` names a version, so a project name cannot contain @
+        raise UserError(f"Project names cannot contain '@' ({name!r}); choose another name.")
+    if task not in TASKS:
+        raise UserError(f"Unknown task {task!r}; sftgui supports: {', '.join(TASKS)}.")
+    project = projects_repo.create(name, task, base_model)
+    if project is None:
+        raise UserError(f"A project named {name!r} already exists; choose another name.")
+    return project
+
+
+def get_project(ws, name_or_id) -> Project:
+    """By entity, id or name; an unknown name lists the projects that exist."""
+    if isinstance(name_or_id, Project):
+        return name_or_id
+    project = None
+    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit()):
+        project = projects_repo.by_id(int(name_or_id))
+    if project is None and isinstance(name_or_id, str):
+        project = projects_repo.by_name(name_or_id.strip())
+    if project is None:
+        names = [p.name for p in projects_repo.all_projects()]
+        have = f"the projects are: {', '.join(names)}" if names else "there are no projects yet"
+        raise UserError(
+            f"There is no project {name_or_id!r}; {have} (create one with 'sftgui project create NAME')."
+        )
+    return project
+
+
+def list_projects(ws) -> list[Project]:
+    return projects_repo.all_projects()
+
+
+def version_counts(ws) -> dict[int, int]:
+    return projects_repo.version_counts()
