@@ -1,0 +1,198 @@
+"""The training engine: `run(config, sink, cancel) -> RunResult`, a plain object with no Qt.
+
+Stages: prepare (check data and model, refuse with a reason before anything is written), then a
+run row, then the Hugging Face Trainer, then the best checkpoint becomes a model version.
+Stopping saves a checkpoint and leaves the run `cancelled` and resumable (`resume(run_id)`).
+Heavy libraries are imported inside functions so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sftgui.config import TrainConfig
+from sftgui.core import events as ev
+from sftgui.core.training.control import CancelToken
+from sftgui.errors import UserError
+from sftgui.store import runs_repo
+from sftgui.store.timeutil import now_iso
+
+RESUMABLE = ("cancelled", "interrupted", "failed")
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str  # completed | cancelled | failed
+    version: object | None = None  # the ModelVersion registered (completed runs only)
+    metrics: dict = field(default_factory=dict)
+    error: str | None = None
+    wall_s: float = 0.0
+
+
+@dataclass
+class _Prepared:
+    """Everything known before the run row is written."""
+
+    ws: object
+    config: TrainConfig
+    project: object
+    snapshot: object
+    rows: dict
+    source: object  # catalog.ModelSource
+    task: object
+    labels: list
+    parent_labels: list | None
+
+
+def run_dir(ws, run_id: int) -> Path:
+    return Path(ws.cache) / "runs" / str(run_id)
+
+
+def cancel_file(ws, run_id: int) -> Path:
+    """`sftgui runs cancel` writes this file; the training callback polls it."""
+    return run_dir(ws, run_id) / "cancel"
+
+
+# -- public entry points --------------------------------------------------------------------------
+def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws=None,
+        callbacks=()) -> RunResult:
+    """Train as `config` says; emits events to `sink`; returns how it ended.
+
+    Bad input (unknown project, too few labels, a pickle-only model, ...) raises UserError before
+    anything is written. Once the run row exists, failures end it as `failed` (with its log and
+    curves kept) and come back in the RunResult. `callbacks` are extra Trainer callbacks.
+    """
+    from sftgui.store.db import current_workspace
+
+    ws = ws or current_workspace()
+    sink = sink or (lambda e: None)
+    cancel = cancel or CancelToken()
+    prep = _prepare(ws, config.validate())
+    run_row = runs_repo.create_run(
+        prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
+        parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
+    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None)
+
+
+def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=()) -> RunResult:
+    """Continue a cancelled or interrupted run from its last complete checkpoint, at the same step."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from sftgui.store.db import current_workspace
+
+    ws = ws or current_workspace()
+    sink = sink or (lambda e: None)
+    cancel = cancel or CancelToken()
+    row = runs_repo.get_run(run_id)
+    if row.status not in RESUMABLE:
+        raise UserError(f"Run {run_id} is {row.status}; only cancelled, interrupted or failed runs can be resumed.")
+    folder = run_dir(ws, run_id)
+    last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if last is None:
+        raise UserError(f"Run {run_id} has no saved checkpoint to resume from; start a new run instead.")
+    cancel_file(ws, run_id).unlink(missing_ok=True)
+    prep = _prepare(ws, TrainConfig.from_dict(row.config))
+    row = runs_repo.update_run(run_id, status="running", ended_at=None, error=None, pid=_pid())
+    return _execute(prep, row, sink, cancel, callbacks, resume_from=last)
+
+
+# -- prepare: everything that can refuse, before the run row exists ------------------------------
+def _prepare(ws, config: TrainConfig) -> _Prepared:
+    from sftgui.core.catalog import resolve_model
+    from sftgui.core.data.snapshots import freeze_snapshot, get_snapshot, load_snapshot_table
+    from sftgui.core.projects import get_project
+    from sftgui.core.training.tasks import get_task
+
+    project = get_project(ws, config.project)
+    if project.task != config.task:
+        config = config.replace(task=project.task)
+    task = get_task(config.task)
+    if config.snapshot_id is None:
+        config = config.replace(snapshot_id=freeze_snapshot(ws, project).id)
+    snapshot = get_snapshot(ws, config.snapshot_id)
+    if snapshot.project_id != project.id:
+        raise UserError(f"Snapshot {snapshot.id} belongs to another project, not {project.name}.")
+    rows = load_snapshot_table(ws, snapshot.id).to_pydict()
+    task.check_rows(rows)
+    source = resolve_model(ws, config.model, project)
+    parent_labels = list(source.version.labels) if source.version is not None else None
+    if source.version is not None and source.version.project_id != project.id:
+        raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
+                        f"of {project.name} or start from a base model.")
+    labels = task.label_set(rows, parent_labels)
+    return _Prepared(ws, config, project, snapshot, rows, source, task, labels, parent_labels)
+
+
+# -- execute: the run row exists; every failure is recorded on it --------------------------------
+def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> RunResult:
+    ws, run_id = prep.ws, run_row.id
+    log_path = Path(ws.logs) / f"run-{run_id}.log"
+    log = open(log_path, "a", encoding="utf-8")
+    t0 = time.perf_counter()
+    prior_wall = run_row.wall_s or 0.0
+
+    def emit(event) -> None:
+        if not isinstance(event, (ev.StepLogged, ev.ResourceUse)):  # the curves live in the db
+            log.write(json.dumps(ev.to_dict(event), default=str) + "\n")
+            log.flush()
+        sink(event)
+
+    runs_repo.update_run(run_id, log_path=str(log_path), checkpoint_dir=str(run_dir(ws, run_id)),
+                         started_at=run_row.started_at or now_iso(), environment=_environment())
+    session = None
+    try:
+        from sftgui.core.training.session import TrainingSession
+
+        session = TrainingSession(prep, run_id, emit, cancel, callbacks, run_dir(ws, run_id))
+        outcome = session.train(resume_from=resume_from)
+        wall = prior_wall + time.perf_counter() - t0
+        if outcome.stopped:
+            runs_repo.update_run(run_id, status="cancelled", ended_at=now_iso(), wall_s=wall,
+                                 last_step=outcome.step, **session.run_fields())
+            emit(ev.Cancelled(run_id, step=outcome.step, resumable=True,
+                              message=f"Stopped at step {outcome.step}; resume with `sftgui runs resume {run_id}`."))
+            return RunResult(run_id, "cancelled", wall_s=wall)
+        version, metrics = session.finish(wall)
+        runs_repo.update_run(run_id, status="completed", ended_at=now_iso(), wall_s=wall, last_step=outcome.step,
+                             metrics=metrics, **session.run_fields())
+        session.cleanup()
+        emit(ev.Finished(run_id, version_id=version.id, version=version.ref, metrics=metrics, wall_s=wall))
+        return RunResult(run_id, "completed", version=version, metrics=metrics, wall_s=wall)
+    except Exception as exc:  # noqa: BLE001 - the run ends as failed with a sentence; details in its log
+        message = str(exc) if isinstance(exc, UserError) else (
+            f"Training stopped with an unexpected error ({type(exc).__name__}: {exc}); details are in {log_path}.")
+        log.write(traceback.format_exc())
+        fields = session.run_fields() if session is not None else {}
+        runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=message,
+                             wall_s=prior_wall + time.perf_counter() - t0, **fields)
+        emit(ev.Failed(run_id, message=message, log_path=str(log_path)))
+        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0)
+    finally:
+        if session is not None:
+            session.flush_points()
+        log.close()
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _environment() -> dict:
+    import platform
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = {}
+    for name in ("sftgui", "torch", "transformers", "datasets", "accelerate", "peft", "safetensors"):
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = None
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "libraries": libs}

@@ -1,0 +1,261 @@
+"""One training attempt around the Hugging Face Trainer: build, train (with the out-of-memory
+retry), then turn the best checkpoint into a model version with its metrics and predictions."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sftgui.core import events as ev
+from sftgui.core.metrics import classification_metrics
+from sftgui.errors import UserError
+from sftgui.store import runs_repo
+
+
+@dataclass(frozen=True)
+class Outcome:
+    stopped: bool
+    step: int
+
+
+def predict_by_row_id(trainer, dataset) -> dict[int, np.ndarray]:
+    """row_id -> class probabilities. The Trainer may return rows in another order (length-grouped
+    sampling), so the row ids that travelled with each batch say which row each prediction is."""
+    out = trainer.predict(dataset)
+    logits = out.predictions[0] if isinstance(out.predictions, tuple) else out.predictions
+    _, row_ids = out.label_ids
+    logits = logits.astype(np.float64)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    return {int(r): probs[i] for i, r in enumerate(np.asarray(row_ids).reshape(-1))}
+
+
+class TrainingSession:
+    def __init__(self, prep, run_id: int, emit, cancel, callbacks, out_dir: Path):
+        from sftgui.core.training.hardware import pick_hardware
+
+        self.prep, self.config, self.run_id = prep, prep.config, run_id
+        self.emit_outer, self.cancel, self.extra_callbacks = emit, cancel, list(callbacks)
+        self.out_dir = Path(out_dir)
+        self.hw = pick_hardware(self.config.device, self.config.precision)
+        self.batch, self.accum = self.config.batch_size, self.config.grad_accumulation
+        self.trainer = self.bridge = None
+        self.samples_per_second = None
+        self.eval_details: dict = {}
+        self._emit(ev.Preparing(run_id, "Loading the tokenizer"))
+        self.tokenizer = prep.task.load_tokenizer(prep.source.folder)
+        self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
+        self.data, self.cache_hit = prep.task.tokenized(
+            prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows, prep.labels,
+            self.config.max_length)
+
+    # -- events and curves ------------------------------------------------------------------
+    def _emit(self, event) -> None:
+        if isinstance(event, (ev.Evaluated, ev.CheckpointSaved)):
+            self.flush_points()  # curves survive a crash up to the last evaluation/checkpoint
+        if isinstance(event, ev.CheckpointSaved):
+            runs_repo.update_run(self.run_id, last_step=event.step)
+        self.emit_outer(event)
+
+    def flush_points(self) -> None:
+        if self.bridge is not None and self.bridge.points:
+            points, self.bridge.points = self.bridge.points, []
+            runs_repo.add_metric_points(self.run_id, points)
+
+    def run_fields(self) -> dict:
+        config = self.config.replace(batch_size=self.batch, grad_accumulation=self.accum)
+        return {"device": self.hw.device, "precision": self.hw.precision, "config": config.to_dict(),
+                "train_samples_per_second": self.samples_per_second}
+
+    # -- building the Trainer ------------------------------------------------------------------
+    def _build(self) -> None:
+        import torch
+        from transformers import EarlyStoppingCallback, set_seed
+        from transformers.trainer_callback import PrinterCallback, ProgressCallback
+        from transformers.utils import logging as hf_logging
+
+        from sftgui.core.training.adapt import apply_freeze, apply_lora
+        from sftgui.core.training.args import build_training_args
+        from sftgui.core.training.callbacks import BridgeCallback
+        from sftgui.core.training.hardware import fast_path_sentences
+        from sftgui.core.training.trainer import RowIdTrainer, weighted_loss
+
+        cfg, prep = self.config, self.prep
+        hf_logging.disable_progress_bar()  # "Writing model shards" bars on stderr at every checkpoint
+        set_seed(cfg.seed)  # the new head's initial weights depend on it
+        self._emit(ev.Preparing(self.run_id, "Loading the model"))
+        model = prep.task.load_model(prep.source.folder, prep.labels, parent_labels=prep.parent_labels,
+                                     dropout=cfg.dropout)
+        if cfg.lora:
+            model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout)
+        else:
+            apply_freeze(model, cfg.freeze)
+        args = build_training_args(cfg, self.out_dir, self.hw, n_train=len(self.data["train"]),
+                                   batch_size=self.batch, grad_accumulation=self.accum)
+        started = dict(epochs=float(cfg.epochs), device=self.hw.device, precision=self.hw.precision,
+                       fast_paths=fast_path_sentences(self.hw, group_by_length=cfg.group_by_length,
+                                                      cache_hit=self.cache_hit),
+                       train_rows=len(self.data["train"]), validation_rows=len(self.data["validation"]),
+                       batch_size=self.batch, grad_accumulation=self.accum, labels=tuple(prep.labels))
+        self.bridge = BridgeCallback(self.run_id, self._emit, self.cancel,
+                                     cancel_file=self.out_dir / "cancel",
+                                     effective_batch=self.batch * self.accum,
+                                     eval_details=self.eval_details, started=started)
+        callbacks = [self.bridge]
+        if cfg.early_stopping:
+            callbacks.append(EarlyStoppingCallback(cfg.early_stopping_patience, cfg.early_stopping_threshold))
+        loss_func = None
+        weights = self._class_weights()
+        if weights is not None:
+            loss_func = weighted_loss(torch.tensor(weights, dtype=torch.float32), cfg.label_smoothing)
+        self.trainer = RowIdTrainer(
+            model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
+            processing_class=self.tokenizer, data_collator=prep.task.collator(self.tokenizer),
+            compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
+            compute_loss_func=loss_func)
+        # Our events are the progress report: no Trainer printing on stdout (it would break --json).
+        self.trainer.remove_callback(PrinterCallback)
+        self.trainer.remove_callback(ProgressCallback)
+
+    def _compute_metrics(self, p) -> dict:
+        logits = p.predictions[0] if isinstance(p.predictions, tuple) else p.predictions
+        labels, _row_ids = p.label_ids
+        m = classification_metrics(np.asarray(labels).reshape(-1), logits.argmax(axis=-1), self.prep.labels)
+        self.eval_details.clear()
+        self.eval_details.update(m)
+        return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+
+    def _class_weights(self) -> list[float] | None:
+        cw, labels = self.config.class_weights, self.prep.labels
+        if cw == "none":
+            return None
+        if isinstance(cw, dict):
+            unknown = sorted(set(cw) - set(labels))
+            if unknown:
+                raise UserError(f"Class weights name labels that are not in the data: {', '.join(unknown)}.")
+            return [float(cw.get(lab, 1.0)) for lab in labels]
+        counts = np.bincount(np.asarray(self.data["train"]["labels"]), minlength=len(labels)).astype(float)
+        present = counts > 0
+        weights = np.ones(len(labels))
+        weights[present] = counts[present].sum() / (present.sum() * counts[present])  # "balanced"
+        return weights.tolist()
+
+    # -- training with the out-of-memory retry --------------------------------------------------
+    def train(self, resume_from: str | None = None) -> Outcome:
+        import torch
+
+        if resume_from:
+            step = int(Path(resume_from).name.rsplit("-", 1)[-1])
+            runs_repo.delete_metric_points_after(self.run_id, step)  # those steps are trained again
+        while True:
+            self._build()
+            try:
+                result = self.trainer.train(resume_from_checkpoint=resume_from)
+                break
+            except torch.OutOfMemoryError:
+                self.bridge.points = []  # this attempt's curve is replaced by the retry's
+                self.release()
+                if self.batch <= 1:
+                    raise UserError(
+                        f"The model does not fit in the memory of the {self.hw.device} even one text at a time; "
+                        "lower the maximum length, choose a smaller model or train on the CPU.") from None
+                self.batch, self.accum = self.batch // 2, self.accum * 2  # same effective batch
+                self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
+                                       reason="Out of memory: trying again with a smaller batch."))
+        self.samples_per_second = result.metrics.get("train_samples_per_second")
+        return Outcome(stopped=self.bridge.stopped, step=self.trainer.state.global_step)
+
+    def release(self) -> None:
+        import torch
+
+        self.trainer = None
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    # -- the version ---------------------------------------------------------------------------
+    def finish(self, wall_s: float):
+        """Evaluate the best model, predict the test rows, check forgetting, register the version."""
+        from sftgui.core.training.adapt import merge_lora
+        from sftgui.core.versions import register_version
+
+        prep, labels = self.prep, self.prep.labels
+        self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
+        val = self.trainer.evaluate(self.data["validation"])
+        metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
+                                  "loss": val.get("eval_loss")}}
+        predictions = None
+        test = self.data["test"]
+        if len(test):
+            test_metrics, predictions = self._test_predictions(test)
+            metrics["test"] = test_metrics
+            top = test_metrics
+        else:
+            top = classification_metrics(self.data["validation"]["labels"],
+                                         self._argmax(self.data["validation"]), labels)
+            metrics["evaluated_on"] = "validation"
+        metrics.update(accuracy=top["accuracy"], macro_f1=top["macro_f1"], weighted_f1=top["weighted_f1"])
+        forgetting = self._forgetting_check()
+        if forgetting:
+            metrics["forgetting"] = forgetting
+        metrics["training"] = {"device": self.hw.device, "device_name": self.hw.name, "precision": self.hw.precision,
+                               "wall_s": wall_s, "seed": self.config.seed,
+                               "steps": self.trainer.state.global_step,
+                               "train_samples_per_second": self.samples_per_second,
+                               "batch_size": self.batch, "grad_accumulation": self.accum}
+        model = merge_lora(self.trainer.model).to("cpu")
+        version = register_version(
+            prep.ws, prep.project, model, self.tokenizer, labels=labels, base_model=prep.source.base_model,
+            run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
+            config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
+        return version, metrics
+
+    def _argmax(self, dataset) -> list[int]:
+        probs = predict_by_row_id(self.trainer, dataset)
+        return [int(probs[int(r)].argmax()) for r in dataset["row_id"]]
+
+    def _test_predictions(self, test) -> tuple[dict, dict]:
+        labels, rows = self.prep.labels, self.prep.rows
+        probs = predict_by_row_id(self.trainer, test)
+        text_of = {int(r): t for r, t in zip(rows["row_id"], rows["text"])}
+        out_rows, y_true, y_pred = [], [], []
+        for row_id, y in zip(test["row_id"], test["labels"]):
+            p = probs[int(row_id)]
+            y_true.append(int(y))
+            y_pred.append(int(p.argmax()))
+            out_rows.append({"row_id": int(row_id), "text": text_of.get(int(row_id)), "label": labels[int(y)],
+                             "predicted": labels[int(p.argmax())], "probs": [round(float(x), 6) for x in p]})
+        predictions = {"labels": list(labels), "split": "test", "snapshot_id": self.prep.snapshot.id,
+                       "rows": out_rows}
+        return classification_metrics(y_true, y_pred, labels), predictions
+
+    def _forgetting_check(self) -> dict | None:
+        """Accuracy on the parent version's test data, before and after this training."""
+        from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+
+        parent = self.prep.source.version
+        if parent is None or parent.snapshot_id is None:
+            return None
+        snap = get_snapshot(self.prep.ws, parent.snapshot_id)
+        rows = load_snapshot_table(self.prep.ws, snap.id).to_pydict()
+        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snap.hash, self.prep.source.folder, self.tokenizer,
+                                           rows, self.prep.labels, self.config.max_length)
+        test = data["test"]
+        if not len(test):
+            return None
+        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
+        before = parent.metrics.get("accuracy")  # the parent's own test accuracy, on these rows
+        tag = f"v{parent.number}"
+        sentence = (f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
+                    else f"accuracy on {tag}'s test data: {after:.1%}")
+        return {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(test), "before": before,
+                "after": after, "sentence": sentence}
+
+    def cleanup(self) -> None:
+        """The version now holds the weights; the checkpoints only served resuming."""
+        self.trainer = None
+        shutil.rmtree(self.out_dir, ignore_errors=True)

@@ -1,0 +1,54 @@
+"""Tiny data for training tests: 4 classes of keyword sentences from tests/tiny.py's vocabulary."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+TOPICS = {
+    "billing": "refund money charge charged card payment bill invoice price paid",
+    "account": "login password account locked reset email sign access user profile",
+    "bug": "app crash error bug broken slow screen button update freeze",
+    "delivery": "delivery shipping package arrived late lost tracking parcel address courier",
+}
+FILLER = "the a my your this that it is was to of on for with please help thanks".split()
+
+
+def keyword_rows(n_per_class: int = 24, *, seed: int = 0, topics=TOPICS) -> list[dict]:
+    """Sentences of varied length: 1-3 topic words in filler; easy to learn, real to tokenize."""
+    rng = random.Random(seed)
+    rows = []
+    for label, words in topics.items():
+        words = words.split()
+        for _ in range(n_per_class):
+            body = rng.sample(words, rng.randint(1, 3)) + rng.sample(FILLER, rng.randint(1, 12))
+            rng.shuffle(body)
+            rows.append({"text": " ".join(body), "label": label})
+    rng.shuffle(rows)
+    return rows
+
+
+def make_project(ws, name="tickets", rows=None):
+    from sftgui.core.data.importers import import_rows
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.core.projects import create_project
+
+    project = create_project(ws, name)
+    import_rows(ws, project, rows if rows is not None else keyword_rows())
+    return project, freeze_snapshot(ws, project)
+
+
+@pytest.fixture
+def tiny_project(ws):
+    """(project, snapshot) with 96 rows in 4 classes, split 80/10/10."""
+    return make_project(ws)
+
+
+def tiny_config(project, snapshot, model_dir, **overrides):
+    from sftgui.config import TrainConfig
+
+    values = dict(project=project.name, snapshot_id=snapshot.id, model=str(model_dir), epochs=2,
+                  learning_rate=5e-3, batch_size=8, max_length=32, warmup=0.0, log_steps=2, seed=1)
+    values.update(overrides)
+    return TrainConfig.from_dict(values)
