@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from sftgui.errors import DamagedBlob, UserError
+from sftgui.store import audit_repo
 from sftgui.store import versions_repo as repo
 from sftgui.store.entities import AliasEvent, ModelVersion, Project
 
@@ -33,9 +34,9 @@ def _json_bytes(obj) -> bytes:
 
 
 def _project(project) -> Project:
-    if isinstance(project, Project):
-        return project
-    return repo.find_project(project)
+    from sftgui.core.projects import get_project
+
+    return get_project(None, project)
 
 
 def _version(ws, version) -> ModelVersion:
@@ -255,3 +256,199 @@ def list_versions(ws, project, *, include_trashed: bool = False) -> list[ModelVe
 
 def get_version(ws, version_id: int) -> ModelVersion:
     return repo.get_version(int(version_id))
+
+
+# -- the editable parts: notes, tags, trash ---------------------------------------------------
+def set_notes(ws, version, text: str) -> ModelVersion:
+    return repo.set_notes(_version(ws, version).id, str(text))
+
+
+def tag_version(ws, version, tag: str, *, remove: bool = False) -> ModelVersion:
+    version = _version(ws, version)
+    tag = str(tag).strip()
+    if not tag:
+        raise UserError("A tag needs some text, e.g. 'baseline'.")
+    tags = [t for t in version.tags if t != tag]
+    if not remove:
+        tags.append(tag)
+    elif tag not in version.tags:
+        raise UserError(f"{version.ref} has no tag {tag!r}" + (f" (its tags: {', '.join(version.tags)})." if version.tags else "."))
+    return repo.set_tags(version.id, tags)
+
+
+def trash_version(ws, version) -> ModelVersion:
+    """Hide a version from lists (nothing is deleted); refused while an alias points to it."""
+    return repo.set_trashed(_version(ws, version).id, True)
+
+
+def restore_version(ws, version) -> ModelVersion:
+    return repo.set_trashed(_version(ws, version).id, False)
+
+
+# -- aliases and rollback ---------------------------------------------------------------------
+def set_alias(ws, project, alias: str, version, *, reason: str = "") -> AliasEvent:
+    """Point `alias` at the version (any version: older is a rollback, newer a promotion).
+
+    Refused when the version is damaged: every blob it needs is re-hashed first.
+    """
+    project = _project(project)
+    alias = str(alias).strip()
+    if not alias or "@" in alias or alias[:1] in ("v", "V") and alias[1:].isdigit() or alias.isdigit():
+        raise UserError(f"{alias!r} cannot be an alias name: use a word like 'production' or 'staging'.")
+    target = resolve_version(ws, version, project=project.name) if not isinstance(version, ModelVersion) else version
+    if target.project_id != project.id:
+        raise UserError(f"{target.ref} belongs to project {target.project_name}, not {project.name}.")
+    problem = version_problem(ws, target)
+    if problem:
+        if not ws.readonly:
+            repo.set_damaged(target.id, problem)
+        raise UserError(f"{target.ref} cannot become {alias!r}: {problem}")
+    return repo.move_alias(project.id, alias, target.id, reason)
+
+
+def rollback(ws, project, to, *, reason: str = "", alias: str = DEFAULT_ALIAS) -> AliasEvent:
+    """Move `production` (or another alias) to the chosen version, recording why."""
+    return set_alias(ws, project, alias, to, reason=reason)
+
+
+def alias_history(ws, project, alias: str | None = None) -> list[AliasEvent]:
+    return repo.alias_history(_project(project).id, alias)
+
+
+def list_aliases(ws, project):
+    return repo.list_aliases(_project(project).id)
+
+
+# -- lineage ----------------------------------------------------------------------------------
+def lineage(ws, version) -> list[tuple[int, ModelVersion]]:
+    """The family tree holding the version, as (depth, version) in display order from its root."""
+    version = _version(ws, version)
+    root = version
+    while root.parent_id is not None:
+        root = repo.get_version(root.parent_id)
+    out: list[tuple[int, ModelVersion]] = []
+
+    def walk(v: ModelVersion, depth: int) -> None:
+        out.append((depth, v))
+        for child in repo.children(v.id):
+            walk(child, depth + 1)
+
+    walk(root, 0)
+    return out
+
+
+# -- integrity: verify and gc -----------------------------------------------------------------
+def _version_blobs(ws, version: ModelVersion) -> tuple[dict[str, str], str | None]:
+    """(digest -> what it is, problem reading the manifest) for one version."""
+    blobs = {version.manifest_blob: "manifest"}
+    if version.predictions_blob:
+        blobs[version.predictions_blob] = "predictions"
+    try:
+        manifest = json.loads(ws.blobs.get_bytes(version.manifest_blob))
+    except DamagedBlob as exc:
+        return blobs, str(exc)
+    for name, t in manifest["tensors"].items():
+        blobs.setdefault(t["blob"], f"tensor {name}")
+    for name, digest in manifest["files"].items():
+        blobs.setdefault(digest, f"file {name}")
+    return blobs, None
+
+
+def version_problem(ws, version: ModelVersion) -> str | None:
+    """None when every blob of the version is present and intact, else the reason (a sentence)."""
+    blobs, problem = _version_blobs(ws, version)
+    if problem:
+        return problem
+    for digest, what in blobs.items():
+        state = ws.blobs.check(digest)
+        if state:
+            return f"its {what} ({digest[:12]}) is {state}."
+    return None
+
+
+def _references(ws) -> tuple[dict[str, list[str]], dict[int, tuple[ModelVersion, dict, str | None]]]:
+    """Every referenced digest -> who refers to it, and per version its blobs and manifest problem."""
+    refs = repo.row_blob_references()
+    per_version = {}
+    for v in repo.all_versions():
+        blobs, problem = _version_blobs(ws, v)
+        per_version[v.id] = (v, blobs, problem)
+        for digest, what in blobs.items():
+            users = refs.setdefault(digest, [])
+            label = f"{v.ref} {what}"
+            if label not in users:
+                users.append(label)
+    return refs, per_version
+
+
+def verify(ws, *, progress=None) -> dict:
+    """Re-hash every blob, resolve every reference, and mark damaged versions (unmark repaired ones).
+
+    `{ok, blobs_checked, missing: [{blob, used_by}], corrupt: [{blob, used_by}], orphans,
+    orphan_bytes, damaged_versions: [ref]}`.
+    """
+    refs, per_version = _references(ws)
+    stored = list(ws.blobs.iter_digests())
+    state = {}
+    for i, digest in enumerate(stored):
+        state[digest] = ws.blobs.check(digest)
+        if progress:
+            progress((i + 1) / max(1, len(stored)), "Checking stored files")
+    missing = [d for d in refs if d not in state]
+    corrupt = [d for d in refs if state.get(d) == "corrupt"]
+    orphans = [d for d in stored if d not in refs]
+    damaged = []
+    for v, blobs, problem in per_version.values():
+        if not problem:
+            bad = next(((d, w) for d, w in blobs.items() if d not in state or state[d]), None)
+            if bad:
+                problem = f"its {bad[1]} ({bad[0][:12]}) is {'missing' if bad[0] not in state else state[bad[0]]}."
+        if problem:
+            damaged.append(v.ref)
+        if not ws.readonly:
+            repo.set_damaged(v.id, problem)
+    corrupt_unused = [d for d in orphans if state[d] == "corrupt"]
+    return {
+        "ok": not (missing or corrupt or corrupt_unused),
+        "blobs_checked": len(stored),
+        "missing": [{"blob": d, "used_by": refs[d]} for d in missing],
+        "corrupt": [{"blob": d, "used_by": refs.get(d, [])} for d in corrupt + corrupt_unused],
+        "orphans": len(orphans),
+        "orphan_bytes": sum(ws.blobs.size(d) for d in orphans),
+        "damaged_versions": damaged,
+    }
+
+
+def gc(ws, *, dry_run: bool = False, grace_s: float = GC_GRACE_S) -> dict:
+    """Remove blobs nothing refers to. `{removed, bytes, kept_recent, dry_run}`.
+
+    Safe against a register running at the same time: other processes cannot write (the writer
+    lock), a register in this process holds `ws.blobs.lock` until its row commits, and blobs
+    younger than `grace_s` are kept anyway (a reused blob's mtime is refreshed when a register
+    names it). Refused while a manifest cannot be read, because then what it names is unknown.
+    """
+    if ws.readonly:
+        raise UserError("This workspace was opened read-only; gc needs write access.")
+    with ws.blobs.lock:
+        refs, per_version = _references(ws)
+        unreadable = [v.ref for v, _, problem in per_version.values() if problem]
+        if unreadable:
+            raise UserError(
+                f"gc stopped: the manifest of {', '.join(unreadable)} cannot be read, so it is unknown which "
+                "stored files those versions need; run sftgui verify and restore the workspace from a backup."
+            )
+        now = time.time()
+        removed, size, recent = [], 0, 0
+        for digest in ws.blobs.iter_digests():
+            if digest in refs:
+                continue
+            if now - ws.blobs.mtime(digest) < grace_s:
+                recent += 1
+                continue
+            removed.append(digest)
+            size += ws.blobs.size(digest)
+            if not dry_run:
+                ws.blobs.delete(digest)
+        if removed and not dry_run:
+            audit_repo.record("gc", "blobs", removed=len(removed), bytes=size)
+    return {"removed": len(removed), "bytes": size, "kept_recent": recent, "dry_run": dry_run, "blobs": removed}

@@ -17,38 +17,6 @@ from sftgui.store.models import ALL_MODELS, Alias, AliasEvent, ModelVersion, Pro
 from sftgui.store.timeutil import now_iso, os_user
 
 
-# -- projects (lookups only; creating projects belongs to core/projects.py) --------------------
-def project_entity(row: Project) -> entities.Project:
-    return entities.Project(
-        id=row.id,
-        name=row.name,
-        task=row.task,
-        base_model=row.base_model,
-        settings=json.loads(row.settings or "{}"),
-        created_at=row.created_at,
-    )
-
-
-def find_project(name_or_id: str | int) -> entities.Project:
-    """The project by name (or id); UserError naming the projects that exist."""
-    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit()):
-        row = Project.get_or_none(Project.id == int(name_or_id))
-    else:
-        row = Project.get_or_none(Project.name == name_or_id)
-    if row is None:
-        names = [p.name for p in Project.select(Project.name).order_by(Project.name)]
-        known = f" The projects are: {', '.join(names)}." if names else " There are no projects yet."
-        raise UserError(f"There is no project called {name_or_id!r}.{known}")
-    return project_entity(row)
-
-
-def insert_project(name: str, task: str = "text-classification") -> entities.Project:
-    """A bare project row (for tests and tools that run before core/projects.py is used)."""
-    with db.atomic():
-        row = Project.create(name=name, task=task, created_at=now_iso())
-    return project_entity(row)
-
-
 # -- versions ---------------------------------------------------------------------------------
 def _aliases_by_version(version_ids) -> dict[int, tuple]:
     out: dict[int, list] = {}

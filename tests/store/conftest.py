@@ -7,9 +7,9 @@ import pytest
 
 @pytest.fixture
 def project(ws):
-    from sftgui.store import versions_repo
+    from sftgui.core.projects import create_project
 
-    return versions_repo.insert_project("tickets")
+    return create_project(ws, "tickets")
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_refs_resolve_and_bad_refs_say_what_exists(ws, project, tiny):
     assert versions.get_version(ws, v2.id).number == 2
     with pytest.raises(UserError, match="has no version v9 .it has v1, v2"):
         versions.resolve_version(ws, "tickets@v9")
-    with pytest.raises(UserError, match="no project called 'nope'.*tickets"):
+    with pytest.raises(UserError, match="no project .nope.; the projects are: tickets"):
         versions.resolve_version(ws, "nope@v1")
     with pytest.raises(UserError, match="neither a version"):
         versions.resolve_version(ws, "tickets@staging")
