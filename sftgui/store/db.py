@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sftgui.errors import WorkspaceError, WorkspaceLocked
 from sftgui.store.blobs import BlobStore
+from sftgui.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from sftgui.store.models import db
 
 DB_NAME = "sftgui.db"
@@ -19,6 +21,7 @@ PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,
 }
+READ_PRAGMAS = {"foreign_keys": 1, "busy_timeout": 10_000}  # journal_mode is the writer's to set
 
 
 @dataclass
@@ -66,9 +69,11 @@ def current_workspace() -> Workspace:
 
 
 def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Workspace:
-    """Create or open a workspace. Writers take the lock and apply pending migrations."""
-    from sftgui.store.migrations import SCHEMA_VERSION
+    """Create or open a workspace. Writers take the lock and apply pending migrations.
 
+    Readers take no lock and connect to SQLite read-only, so they can never change anything; a
+    reader that finds a new or outdated database upgrades it first under the writer lock.
+    """
     path = Path(path).expanduser().resolve()
     if _current:
         _current[0].close()
@@ -77,20 +82,18 @@ def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Worksp
             (path / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkspaceError(f"Cannot use {path} as a workspace: {exc.strerror}.") from None
+    if readonly and _needs_upgrade(path):
+        open_workspace(path).close()
     lock_fd = None if readonly else _take_lock(path / LOCK_NAME)
     try:
-        _check_sqlite_file(path / DB_NAME)
-        db.init(str(path / DB_NAME), pragmas=PRAGMAS, check_same_thread=False)
+        version = _check_sqlite_file(path)
+        file = path / DB_NAME
+        if readonly:
+            db.init(f"file:{file}?mode=ro", uri=True, pragmas=READ_PRAGMAS, check_same_thread=False)
+        else:
+            db.init(str(file), pragmas=PRAGMAS, check_same_thread=False)
         db.connect(reuse_if_open=True)
-        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise WorkspaceError(
-                f"This workspace was written by a newer sftgui (schema {version}, this one knows "
-                f"{SCHEMA_VERSION}); update sftgui to open it. Nothing was changed."
-            )
         if version < SCHEMA_VERSION:
-            if readonly:
-                raise WorkspaceError("This workspace needs an upgrade; open it once with a command that writes.")
             _migrate(path, version)
         ws = Workspace(path=path, blobs=BlobStore(path / "blobs"), readonly=readonly, _lock_fd=lock_fd)
         if not readonly:
@@ -105,40 +108,78 @@ def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Worksp
     return ws
 
 
-def _check_sqlite_file(file: Path) -> None:
-    """Refuse (never overwrite) a file that is not an SQLite database."""
-    if not file.exists() or file.stat().st_size == 0:
-        return
+def _needs_upgrade(path: Path) -> bool:
+    file = path / DB_NAME
+    if not file.exists():
+        return True
+    return 0 <= _check_sqlite_file(path) < SCHEMA_VERSION
+
+
+def _backups(path: Path) -> list[Path]:
+    return sorted(path.glob(f"{DB_NAME}.backup-*"), key=lambda p: p.stat().st_mtime)
+
+
+def _damaged(path: Path, what: str) -> WorkspaceError:
+    file = path / DB_NAME
+    backups = _backups(path)
+    hint = (
+        f" The newest backup is {backups[-1]}; copy it over {file.name} to go back to it."
+        if backups
+        else " Restore it from your own backup, or move it away to start an empty workspace."
+    )
+    return WorkspaceError(f"The workspace database {file} {what}; it was left untouched.{hint}")
+
+
+def _check_sqlite_file(path: Path) -> int:
+    """The schema version of the database (0 when new). Refuses, never touching it, a file
+    that is not an SQLite database, is damaged, or was written by a newer sftgui."""
+    file = path / DB_NAME
+    if not file.exists():
+        return 0
+    if file.stat().st_size == 0:
+        # sqlite leaves an empty file when it never wrote; an empty file next to data is a truncation
+        if _backups(path) or any((path / "blobs" / "sha256").glob("*/*")):
+            raise _damaged(path, "is empty (truncated)")
+        return 0
     with open(file, "rb") as f:
         head = f.read(16)
     if head != b"SQLite format 3\x00":
-        raise WorkspaceError(f"{file} is not an sftgui database (damaged or replaced); it was left untouched.")
+        raise _damaged(path, "is not an SQLite database (damaged or replaced)")
     try:
         con = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
         try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
             ok = con.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise WorkspaceError(f"{file} is damaged ({exc}); it was left untouched.") from None
+        raise _damaged(path, f"is damaged ({exc})") from None
     if ok != "ok":
-        raise WorkspaceError(f"{file} is damaged ({ok}); it was left untouched.")
+        raise _damaged(path, f"is damaged ({ok})")
+    if version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"This workspace was written by a newer sftgui (schema {version}; this sftgui knows up to "
+            f"{SCHEMA_VERSION}); update sftgui to open it. Nothing was changed."
+        )
+    return version
 
 
-def _migrate(path: Path, version: int) -> None:
-    from sftgui.store.migrations import MIGRATIONS
-
+def _migrate(path: Path, version: int) -> Path | None:
+    """Apply migrations version+1.. in one transaction, after a backup made with SQLite's backup API."""
+    backup = None
     if version > 0:
-        backup = path / f"{DB_NAME}.backup-v{version}"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = path / f"{DB_NAME}.backup-v{version}-{stamp}"
         dst = sqlite3.connect(str(backup))
         try:
             db.connection().backup(dst)
         finally:
             dst.close()
     with db.atomic():
-        for i in range(version, len(MIGRATIONS)):
+        for i in range(version, SCHEMA_VERSION):
             MIGRATIONS[i](db)
-        db.execute_sql(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return backup
 
 
 # -- the writer lock --------------------------------------------------------------------------
