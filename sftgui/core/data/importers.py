@@ -60,7 +60,10 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
                           label_col=label_col, split_col=split_col)
-    converted = _convert(table.name, m, itertools.chain(sample, rows))
+    # JSON says what a value is, so `1` and "1" there are two different labels; a spreadsheet cell
+    # holding 3 in a column of words is just how Excel stores what was typed.
+    typed = table.info.get("format") in ("json", "jsonl")
+    converted = _convert(table.name, m, itertools.chain(sample, rows), typed=typed)
 
     def report(n):
         if progress:
@@ -81,15 +84,16 @@ def import_rows(ws, project, rows: list[dict], *, source: str = "rows") -> Impor
     return _store(project, _convert(source, m, records), source=source, mapping=m, info={"format": "rows"})
 
 
-def _convert(name: str, m: mp.Mapping, records):
-    """(text, label, split, where) per record; refuses huge cells, bad splits and mixed label types."""
+def _convert(name: str, m: mp.Mapping, records, *, typed: bool = True):
+    """(text, label, split, where) per record; refuses huge cells, bad splits and (when `typed`) labels
+    that mix numbers and text."""
     first_kind = None
     for where, rec in records:
         for col in (m.text_col, m.label_col):
             if col:
                 _check_cell(name, where, col, rec.get(col))
         raw_label = rec.get(m.label_col) if m.label_col else None
-        kind = mp.label_kind(raw_label)
+        kind = mp.label_kind(raw_label) if typed else None
         if kind is not None:
             if first_kind is None:
                 first_kind = (kind, where, raw_label)
