@@ -1,5 +1,276 @@
-"""CLI commands: filled in by the feature that owns them (see shared/CLI.md)."""
+"""`sftgui versions ...`, `rollback`, `aliases history|set`, `verify`, `gc` (contract: shared/CLI.md)."""
+
+from __future__ import annotations
 
 
 def register(sub) -> None:
-    pass
+    v = sub.add_parser("versions", help="list, inspect and annotate model versions")
+    vsub = v.add_subparsers(dest="versions_command", metavar="ACTION")
+
+    ls = vsub.add_parser("list", help="the versions of a project")
+    ls.add_argument("--project", required=True)
+    ls.add_argument("--all", action="store_true", help="include versions in the trash")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=_list)
+
+    def version_parser(name, help, func, readonly=True):
+        p = vsub.add_parser(name, help=help)
+        p.add_argument("version", metavar="V", help="vN with --project, PROJECT@vN or PROJECT@ALIAS")
+        p.add_argument("--project")
+        p.set_defaults(func=func)
+        return p
+
+    version_parser("show", "everything about one version", _show).add_argument("--json", action="store_true", help="print JSON")
+    version_parser("lineage", "the family tree of a version (what it was trained from)", _lineage)
+    version_parser("notes", "replace the notes of a version", _notes).add_argument("text")
+    tag = version_parser("tag", "add (or --remove) a tag", _tag)
+    tag.add_argument("tag")
+    tag.add_argument("--remove", action="store_true", help="remove the tag instead")
+    version_parser("trash", "hide a version (nothing is deleted; refused while an alias points to it)", _trash)
+    version_parser("restore", "bring a version back from the trash", _restore)
+
+    rb = sub.add_parser("rollback", help="make an earlier version live again (moves the production alias)")
+    rb.add_argument("--project", required=True)
+    rb.add_argument("--to", required=True, metavar="V", help="the version to make live")
+    rb.add_argument("--reason", default="", help="why (kept in the alias history)")
+    rb.add_argument("--alias", default="production", help="the alias to move (default: production)")
+    rb.set_defaults(func=_rollback)
+
+    a = sub.add_parser("aliases", help="named pointers to versions (production, staging, ...)")
+    asub = a.add_subparsers(dest="aliases_command", metavar="ACTION")
+    hist = asub.add_parser("history", help="every move of every alias, oldest first")
+    hist.add_argument("--project", required=True)
+    hist.add_argument("--alias", help="only this alias")
+    hist.add_argument("--json", action="store_true", help="print JSON: [{alias, from, to, at, reason}]")
+    hist.set_defaults(func=_history)
+    st = asub.add_parser("set", help="point an alias at a version")
+    st.add_argument("alias")
+    st.add_argument("version", metavar="V")
+    st.add_argument("--project", required=True)
+    st.add_argument("--reason", default="")
+    st.set_defaults(func=_set_alias)
+
+    ver = sub.add_parser("verify", help="re-check every stored file and every reference of the workspace")
+    ver.add_argument("--json", action="store_true", help="print JSON: {ok, blobs_checked, missing, corrupt, orphans}")
+    ver.set_defaults(func=_verify)
+
+    gc = sub.add_parser("gc", help="remove stored files that no version or snapshot refers to")
+    gc.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    gc.add_argument("--json", action="store_true", help="print JSON")
+    gc.set_defaults(func=_gc)
+
+
+# -- presenting a version ---------------------------------------------------------------------
+def _row(v) -> dict:
+    return {
+        "version": v.ref,
+        "number": v.number,
+        "created_at": v.created_at,
+        "parent": f"{v.project_name}@v{v.parent_number}" if v.parent_number else None,
+        "base_model": v.base_model,
+        "dataset_snapshot": v.snapshot_id,
+        "metrics": {"accuracy": v.metrics.get("accuracy"), "macro_f1": v.metrics.get("macro_f1")},
+        "aliases": list(v.aliases),
+        "tags": list(v.tags),
+        "trashed": v.trashed_at is not None,
+        "damaged": v.damaged,
+    }
+
+
+def _details(v) -> dict:
+    return {
+        **_row(v),
+        "config": v.config,
+        "run": v.run_id,
+        "weights": {"tensors": v.weights_tensors, "bytes": v.weights_bytes, "new_bytes": v.weights_new_bytes},
+        "labels": list(v.labels),
+        "notes": v.notes,
+        "all_metrics": v.metrics,
+        "trashed_at": v.trashed_at,
+    }
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _line(v) -> str:
+    extra = []
+    if v.aliases:
+        extra.append("[" + ", ".join(v.aliases) + "]")
+    if v.tags:
+        extra.append("tags: " + ", ".join(v.tags))
+    if v.trashed_at:
+        extra.append("(in the trash)")
+    if v.damaged:
+        extra.append("(DAMAGED)")
+    m = v.metrics
+    return (
+        f"v{v.number}\t{v.created_at}\taccuracy {_fmt(m.get('accuracy'))}\tmacro F1 {_fmt(m.get('macro_f1'))}"
+        f"\t{'from v' + str(v.parent_number) if v.parent_number else v.base_model}"
+        + ("\t" + " ".join(extra) if extra else "")
+    )
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+# -- handlers ---------------------------------------------------------------------------------
+def _resolve(args, ws):
+    from sftgui.core.versions import resolve_version
+
+    return resolve_version(ws, args.version, project=args.project)
+
+
+def _list(args, ctx) -> int:
+    from sftgui.core.versions import list_versions
+
+    items = list_versions(ctx.workspace(readonly=True), args.project, include_trashed=args.all)
+    if ctx.json:
+        ctx.emit_json([_row(v) for v in items])
+    elif not items:
+        ctx.say(f"Project {args.project} has no versions yet; train one with 'sftgui train --project {args.project}'.")
+    else:
+        for v in items:
+            ctx.say(_line(v))
+    return 0
+
+
+def _show(args, ctx) -> int:
+    v = _resolve(args, ctx.workspace(readonly=True))
+    d = _details(v)
+    if ctx.json:
+        ctx.emit_json(d)
+        return 0
+    ctx.say(_line(v))
+    for key in ("parent", "base_model", "dataset_snapshot", "run", "labels", "notes", "damaged"):
+        if d[key] not in (None, "", []):
+            ctx.say(f"  {key.replace('_', ' ')}: {d[key]}")
+    w = d["weights"]
+    ctx.say(f"  weights: {w['tensors']} tensors, {_mib(w['bytes'])} ({_mib(w['new_bytes'])} new when registered)")
+    return 0
+
+
+def _lineage(args, ctx) -> int:
+    from sftgui.core.versions import lineage
+
+    ws = ctx.workspace(readonly=True)
+    chosen = _resolve(args, ws)
+    ctx.say(f"{chosen.project_name}")
+    for depth, v in lineage(ws, chosen):
+        marker = "  <- this one" if v.id == chosen.id else ""
+        ctx.say(f"{'    ' * depth}└─ {_line(v)}{marker}")
+    return 0
+
+
+def _notes(args, ctx) -> int:
+    from sftgui.core.versions import set_notes
+
+    v = set_notes(ctx.workspace(), _resolve(args, ctx.workspace()), args.text)
+    ctx.say(f"Notes of {v.ref} saved.")
+    return 0
+
+
+def _tag(args, ctx) -> int:
+    from sftgui.core.versions import tag_version
+
+    v = tag_version(ctx.workspace(), _resolve(args, ctx.workspace()), args.tag, remove=args.remove)
+    ctx.say(f"{v.ref} tags: {', '.join(v.tags) or '(none)'}")
+    return 0
+
+
+def _trash(args, ctx) -> int:
+    from sftgui.core.versions import trash_version
+
+    v = trash_version(ctx.workspace(), _resolve(args, ctx.workspace()))
+    ctx.say(f"{v.ref} is in the trash (nothing was deleted; 'sftgui versions restore {v.ref}' brings it back).")
+    return 0
+
+
+def _restore(args, ctx) -> int:
+    from sftgui.core.versions import restore_version
+
+    v = restore_version(ctx.workspace(), _resolve(args, ctx.workspace()))
+    ctx.say(f"{v.ref} is back.")
+    return 0
+
+
+def _say_move(ctx, project, e) -> None:
+    was = f"v{e.from_number}" if e.from_number else "nothing"
+    ctx.say(f"{e.alias} of {project} now points to v{e.to_number} (was {was}).")
+
+
+def _rollback(args, ctx) -> int:
+    from sftgui.core.versions import rollback
+
+    event = rollback(ctx.workspace(), args.project, args.to, reason=args.reason, alias=args.alias)
+    _say_move(ctx, args.project, event)
+    return 0
+
+
+def _set_alias(args, ctx) -> int:
+    from sftgui.core.versions import set_alias
+
+    event = set_alias(ctx.workspace(), args.project, args.alias, args.version, reason=args.reason)
+    _say_move(ctx, args.project, event)
+    return 0
+
+
+def _history(args, ctx) -> int:
+    from sftgui.core.versions import alias_history
+
+    events = alias_history(ctx.workspace(readonly=True), args.project, args.alias)
+    items = [
+        {
+            "alias": e.alias,
+            "from": f"v{e.from_number}" if e.from_number else None,
+            "to": f"v{e.to_number}",
+            "at": e.at,
+            "reason": e.reason,
+            "user": e.user,
+        }
+        for e in events
+    ]
+    if ctx.json:
+        ctx.emit_json(items)
+    elif not items:
+        ctx.say(f"No alias of {args.project} has been set yet.")
+    else:
+        for it in items:
+            why = f"  ({it['reason']})" if it["reason"] else ""
+            ctx.say(f"{it['at']}\t{it['alias']}\t{it['from'] or '-'} -> {it['to']}\tby {it['user']}{why}")
+    return 0
+
+
+def _verify(args, ctx) -> int:
+    from sftgui.core.versions import verify
+
+    report = verify(ctx.workspace())
+    if ctx.json:
+        ctx.emit_json(report)
+    else:
+        ctx.say(f"Checked {report['blobs_checked']} stored files.")
+        for kind in ("missing", "corrupt"):
+            for item in report[kind]:
+                ctx.say(f"  {kind}: {item['blob'][:12]} used by {', '.join(item['used_by']) or 'nothing'}")
+        if report["damaged_versions"]:
+            ctx.say(f"  damaged versions: {', '.join(report['damaged_versions'])} (restore the workspace from a backup)")
+        if report["orphans"]:
+            ctx.say(f"  {report['orphans']} unused file(s), {_mib(report['orphan_bytes'])}: 'sftgui gc' removes them.")
+        ctx.say("Everything is intact." if report["ok"] else "Problems found (see above).")
+    return 0 if report["ok"] else 1
+
+
+def _gc(args, ctx) -> int:
+    from sftgui.core.versions import gc
+
+    result = gc(ctx.workspace(), dry_run=args.dry_run)
+    if ctx.json:
+        ctx.emit_json(result)
+        return 0
+    verb = "Would remove" if args.dry_run else "Removed"
+    ctx.say(f"{verb} {result['removed']} unused file(s), {_mib(result['bytes'])}.")
+    if result["kept_recent"]:
+        ctx.say(f"Kept {result['kept_recent']} unused file(s) written in the last 15 minutes (a save may be in progress).")
+    return 0

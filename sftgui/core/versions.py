@@ -246,7 +246,7 @@ def resolve_version(ws, ref, project=None) -> ModelVersion:
     if found is None:
         names = [a.name for a in repo.list_aliases(proj.id)]
         listed = f"its aliases are {', '.join(names)}" if names else "it has no aliases yet"
-        raise UserError(f"{which!r} is neither a version (like v2) nor an alias of project {proj.name} ({listed}).")
+        raise UserError(f"{which!r} is not a version (like v2) or an alias of project {proj.name} ({listed}).")
     return found
 
 

@@ -94,7 +94,7 @@ def test_refs_resolve_and_bad_refs_say_what_exists(ws, project, tiny):
         versions.resolve_version(ws, "tickets@v9")
     with pytest.raises(UserError, match="no project .nope.; the projects are: tickets"):
         versions.resolve_version(ws, "nope@v1")
-    with pytest.raises(UserError, match="neither a version"):
+    with pytest.raises(UserError, match="is not a version .like v2. or an alias"):
         versions.resolve_version(ws, "tickets@staging")
     with pytest.raises(UserError, match="Say which project"):
         versions.resolve_version(ws, "v1")
