@@ -65,14 +65,15 @@ def next_position(project_id: int) -> int:
 
 def insert_rows(project_id: int, rows: Iterable[tuple], start: int) -> int:
     """Insert (text, label, split, source) tuples at positions start, start+1, ...; returns the count."""
-    batch = [
-        {"project": project_id, "position": start + i, "text": t, "label": lab, "split": sp, "source": src}
-        for i, (t, lab, sp, src) in enumerate(rows)
-    ]
-    # SQLite allows 32766 variables: 6 columns x 5000 rows per statement stays well below.
-    for i in range(0, len(batch), 5000):
-        DraftRow.insert_many(batch[i : i + 5000]).execute()
-    return len(batch)
+    # executemany on the raw cursor: peewee's insert_many builds SQL per value, ~40x slower at 100k rows.
+    params = [(project_id, start + i, t, lab, sp, src) for i, (t, lab, sp, src) in enumerate(rows)]
+    table = DraftRow._meta.table_name
+    db.cursor().executemany(
+        f"INSERT INTO {table} (project_id, position, text, label, split, source, flagged, removed) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
+        params,
+    )
+    return len(params)
 
 
 def count_rows(project_id: int, flt: RowFilter | None = None) -> int:
