@@ -19,8 +19,9 @@ KEYWORDS = {
 FILLER = "the a and or not is my your this that it i you we please help thanks ok fine".split()
 
 
-def make_rows(n: int, *, seed: int = 0, noise: float = 0.0) -> list[dict]:
-    """`n` rows `{text, label}`; with `noise`, that share of labels is swapped for a wrong one."""
+def make_rows(n: int, *, seed: int = 0, noise: float = 0.0, truth: bool = False) -> list[dict]:
+    """`n` rows `{text, label}`; with `noise`, that share of labels is swapped for a wrong one
+    (`truth` adds the right one as `true_label`)."""
     rng = random.Random(seed)
     rows = []
     for i in range(n):
@@ -32,7 +33,7 @@ def make_rows(n: int, *, seed: int = 0, noise: float = 0.0) -> list[dict]:
         given = label
         if rng.random() < noise:
             given = rng.choice([x for x in LABELS if x != label])
-        rows.append({"text": " ".join(words), "label": given})
+        rows.append({"text": " ".join(words), "label": given, **({"true_label": label} if truth else {})})
     return rows
 
 
