@@ -97,20 +97,18 @@ def get_rows(project_id: int, ids: Iterable[int]) -> dict[int, entities.DraftRow
 
 def iter_live(project_id: int, batch: int = 5000) -> Iterator[tuple]:
     """(id, text, label, split, flagged) of every live row in position order, read in batches."""
+    # A raw cursor: peewee's row conversion costs ~10 us a row, a second per 100k rows.
+    sql = (
+        f"SELECT id, text, label, split, flagged, position FROM {DraftRow._meta.table_name} "
+        "WHERE project_id = ? AND removed = 0 AND position > ? ORDER BY position LIMIT ?"
+    )
     last = -1
     while True:
-        q = (
-            DraftRow.select(DraftRow.id, DraftRow.text, DraftRow.label, DraftRow.split, DraftRow.flagged, DraftRow.position)
-            .where(_where(project_id, None) & (DraftRow.position > last))
-            .order_by(DraftRow.position)
-            .limit(batch)
-            .tuples()
-        )
-        rows = list(q)
+        rows = db.execute_sql(sql, (project_id, last, batch)).fetchall()
         if not rows:
             return
         for r in rows:
-            yield r[:5]
+            yield r[0], r[1], r[2], r[3], bool(r[4])
         last = rows[-1][5]
 
 
