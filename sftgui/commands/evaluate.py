@@ -1,5 +1,182 @@
-"""CLI commands: filled in by the feature that owns them (see shared/CLI.md)."""
+"""`sftgui evaluate|compare|predict|export|hints` (contract: shared/CLI.md)."""
+
+from __future__ import annotations
+
+import sys
+
+from sftgui.errors import WorkspaceLocked
+
+VERSION_HELP = "vN with --project, PROJECT@vN or PROJECT@ALIAS"
 
 
 def register(sub) -> None:
-    pass
+    def command(name, help, func, *, many=False):
+        p = sub.add_parser(name, help=help)
+        if many:
+            p.add_argument("versions", metavar="V", nargs="+", help=VERSION_HELP)
+        else:
+            p.add_argument("version", metavar="V", help=VERSION_HELP)
+        p.add_argument("--project", help="the project of versions written as vN")
+        p.set_defaults(func=func)
+        return p
+
+    ev = command("evaluate", "accuracy, F1, per-label scores, confusion matrix and worst mistakes", _evaluate)
+    ev.add_argument("--snapshot", type=int, metavar="ID", help="test split of this dataset snapshot (default: its own)")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+
+    cmp = command("compare", "compare two or more versions on the first one's test set", _compare, many=True)
+    cmp.add_argument("--json", action="store_true", help="print JSON: {versions, metrics, prediction_diff, ...}")
+
+    pr = command("predict", "what a version says about some texts", _predict)
+    pr.add_argument("texts", metavar="TEXT", nargs="+")
+    pr.add_argument("--top-k", type=int, metavar="K", help="show the K most likely labels (default: all)")
+    pr.add_argument("--json", action="store_true", help="print JSON: [{text, label, scores}]")
+
+    ex = command("export", "write a version as a model folder, a zip archive or an ONNX graph", _export)
+    ex.add_argument("--out", required=True, metavar="DIR", help="destination folder (or archive for zip)")
+    ex.add_argument("--format", default="hf", choices=("hf", "zip", "onnx"), help="default: hf")
+    ex.add_argument("--force", action="store_true", help="replace a non-empty destination")
+    ex.add_argument("--json", action="store_true", help="print JSON: {path, format}")
+
+    hi = command("hints", "labels to double-check, and which unlabelled rows to label next", _hints)
+    hi.add_argument("--limit", type=int, default=20, metavar="N", help="rows per list (default: 20)")
+    hi.add_argument("--method", choices=("margin", "entropy"), default="margin", help="uncertainty measure")
+    hi.add_argument("--json", action="store_true", help="print JSON: {label_errors, label_next}")
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _workspace(ctx, *, writes_cache: bool):
+    """Evaluation caches results when it may write; while another sftgui holds the workspace it
+    still answers (read-only, computing without caching)."""
+    if writes_cache:
+        try:
+            return ctx.workspace()
+        except WorkspaceLocked:
+            pass
+    return ctx.workspace(readonly=(ctx.workspace_path / "sftgui.db").exists())
+
+
+def _resolve(ws, ref, args):
+    from sftgui.core.versions import resolve_version
+
+    return resolve_version(ws, ref, getattr(args, "project", None))
+
+
+def _progress(ctx):
+    """A bar on a terminal, plain lines otherwise; nothing under --json (stdout stays one document)."""
+    tty = sys.stderr.isatty()
+    last = [None]
+
+    def show(fraction, message):
+        if tty:
+            bar = "#" * int(24 * fraction)
+            sys.stderr.write(f"\r[{bar:<24}] {fraction:4.0%} {message[:60]:<60}")
+            if fraction >= 1.0:
+                sys.stderr.write("\n")
+        elif message != last[0]:
+            sys.stderr.write(f"{fraction:4.0%} {message}\n")
+        last[0] = message
+        sys.stderr.flush()
+
+    return show
+
+
+def _pct(x) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+# -- handlers ---------------------------------------------------------------------------------
+def _evaluate(args, ctx) -> int:
+    from sftgui.core.evaluation import evaluate_version
+
+    ws = _workspace(ctx, writes_cache=True)
+    v = _resolve(ws, args.version, args)
+    r = evaluate_version(ws, v, args.snapshot, progress=None if ctx.json else _progress(ctx))
+    if ctx.json:
+        ctx.emit_json({k: r[k] for k in ("version", "snapshot_id", "split", "labels", "metrics", "mistakes")})
+        return 0
+    m = r["metrics"]
+    ctx.say(f"{r['version']} on the test split of snapshot {r['snapshot_id']} ({m['examples']} examples)")
+    ctx.say(f"  accuracy {_pct(m['accuracy'])}   macro F1 {_pct(m['macro_f1'])}   weighted F1 {_pct(m['weighted_f1'])}")
+    width = max(len(x) for x in m["per_class"])
+    ctx.say(f"  {'label':<{width}}  precision  recall     F1  examples")
+    for name, c in m["per_class"].items():
+        ctx.say(f"  {name:<{width}}     {_pct(c['precision'])}  {_pct(c['recall'])} {_pct(c['f1'])}  {c['support']:8d}")
+    if r["mistakes"]:
+        ctx.say("  most confident mistakes:")
+        for x in r["mistakes"][:5]:
+            ctx.say(f"    row {x['row_id']}: said {x['predicted']} ({x['confidence']:.0%}), labelled {x['label']}: {x['text'][:70]!r}")
+    return 0
+
+
+def _compare(args, ctx) -> int:
+    from sftgui.core.compare import compare_versions
+
+    ws = _workspace(ctx, writes_cache=True)
+    versions = [_resolve(ws, ref, args) for ref in args.versions]
+    out = compare_versions(ws, versions, progress=None if ctx.json else _progress(ctx))
+    if ctx.json:
+        ctx.emit_json(out)
+        return 0
+    t = out["test_set"]
+    ctx.say(f"On {t['of']}'s test set ({t['examples']} examples, snapshot {t['snapshot_id']}):")
+    for ref, m in out["metrics"].items():
+        d = m["delta"]
+        ctx.say(f"  {ref:<24} accuracy {_pct(m['accuracy'])} ({d['accuracy']:+.1%})   macro F1 {_pct(m['macro_f1'])} ({d['macro_f1']:+.1%})")
+    for ref, diff in out["prediction_diffs"].items():
+        ctx.say(f"  {out['versions'][0]} -> {ref}: {diff['fixed']} fixed, {diff['broken']} broken, "
+                f"{diff['still_wrong']} still wrong, {diff['both_right']} right in both")
+    for key, values in out["config_diff"].items():
+        ctx.say(f"  setting {key}: " + ", ".join(f"{r}={v}" for r, v in values.items()))
+    for ref, d in out["snapshot_diff"].items():
+        if d and not d.get("same_snapshot"):
+            ctx.say(f"  data for {ref}: {d['added']} rows added, {d['removed']} removed, {d['relabelled']} relabelled")
+    return 0
+
+
+def _predict(args, ctx) -> int:
+    from sftgui.core.predict import predict_texts
+
+    ws = _workspace(ctx, writes_cache=False)
+    out = predict_texts(ws, _resolve(ws, args.version, args), args.texts, top_k=args.top_k)
+    if ctx.json:
+        ctx.emit_json(out)
+        return 0
+    for o in out:
+        scores = ", ".join(f"{k} {p:.0%}" for k, p in o["scores"].items())
+        ctx.say(f"{o['label']}\t{o['text'][:70]!r}  ({scores})")
+    return 0
+
+
+def _export(args, ctx) -> int:
+    from sftgui.core.export import export_version
+
+    ws = _workspace(ctx, writes_cache=False)
+    v = _resolve(ws, args.version, args)
+    path = export_version(ws, v, args.out, fmt=args.format, force=args.force,
+                          progress=None if ctx.json else _progress(ctx))
+    if ctx.json:
+        ctx.emit_json({"version": v.ref, "format": args.format, "path": str(path)})
+    else:
+        ctx.say(f"Exported {v.ref} to {path}")
+    return 0
+
+
+def _hints(args, ctx) -> int:
+    from sftgui.core.hints import hints_for
+
+    ws = _workspace(ctx, writes_cache=False)
+    out = hints_for(ws, _resolve(ws, args.version, args), limit=args.limit, method=args.method)
+    if ctx.json:
+        ctx.emit_json(out)
+        return 0
+    errs, nxt = out["label_errors"], out["label_next"]
+    ctx.say(f"Labels to double-check ({errs['found']} found in {errs['scanned']} labelled rows):")
+    for h in errs["rows"]:
+        ctx.say(f"  row {h['row_id']}: labelled {h['label']}, model says {h['suggested']} ({h['confidence']:.0%}): {h['text'][:60]!r}")
+    ctx.say(f"Label next ({nxt['scanned']} unlabelled rows read, most uncertain first):")
+    for r in nxt["rows"]:
+        ctx.say(f"  row {r['row_id']}: model unsure ({r['predicted']} {r['confidence']:.0%}): {r['text'][:60]!r}")
+    if errs["rows"]:
+        ctx.say("Fix a label with: sftgui data label --project P --row ID --label L")
+    return 0

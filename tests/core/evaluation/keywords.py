@@ -64,3 +64,51 @@ def train_tiny(path: Path, *, steps: int = 80, seed: int = 0) -> Path:
     model.eval()
     model.save_pretrained(path)
     return path
+
+
+def new_project(ws, name: str = "tickets"):
+    """A project with 300 keyword rows (15% given a wrong label) frozen into a snapshot."""
+    from sftgui.core.data.importers import import_rows
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.core.projects import create_project
+
+    project = create_project(ws, name)
+    import_rows(ws, project, make_rows(300, seed=7, noise=0.15))
+    freeze_snapshot(ws, project, seed=0)
+    return project
+
+
+def register_on_last_snapshot(ws, project, model, tokenizer, **kw):
+    """Register `model` as the project's next version, trained (so to speak) on its last snapshot."""
+    from sftgui.core.data.snapshots import list_snapshots
+    from sftgui.core.versions import register_version
+
+    snap = list_snapshots(ws, project)[-1]
+    config = {"epochs": 1, "learning_rate": 0.01, "batch_size": 16, "seed": 0}
+    return register_version(
+        ws, project, model, tokenizer, labels=LABELS, base_model="tiny-bert", snapshot_id=snap.id,
+        config=kw.pop("config", config), **kw,
+    )
+
+
+def register_pushed(ws, project, parent, model, tokenizer):
+    """The next version: `model` with its classifier pushed towards "login" (so some answers
+    change), trained on a later snapshot (5 rows added) with another learning rate, from a run
+    that logged a loss curve."""
+    import copy
+
+    import torch
+
+    from sftgui.core.data.importers import import_rows
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.store import runs_repo
+
+    pushed = copy.deepcopy(model)
+    with torch.no_grad():
+        pushed.classifier.bias[LABELS.index("login")] += 6.0
+    import_rows(ws, project, make_rows(5, seed=99))
+    snap = freeze_snapshot(ws, project, seed=0)
+    config = {"epochs": 1, "learning_rate": 0.02, "batch_size": 16, "seed": 0}
+    run = runs_repo.create_run(project.id, config=config, snapshot_id=snap.id, status="completed")
+    runs_repo.add_metric_points(run.id, [(10, 0.5, "loss", 0.9), (20, 1.0, "loss", 0.4), (20, 1.0, "eval_loss", 0.5)])
+    return register_on_last_snapshot(ws, project, pushed, tokenizer, run_id=run.id, parent_id=parent.id, config=config)
