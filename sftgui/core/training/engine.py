@@ -70,8 +70,8 @@ def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws
     from sftgui.store.db import current_workspace
 
     ws = ws or current_workspace()
-    sink = sink or (lambda e: None)
-    cancel = cancel or CancelToken()
+    sink = sink if sink is not None else (lambda e: None)
+    cancel = cancel if cancel is not None else CancelToken()
     prep = _prepare(ws, config.validate())
     run_row = runs_repo.create_run(
         prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
@@ -86,8 +86,8 @@ def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None
     from sftgui.store.db import current_workspace
 
     ws = ws or current_workspace()
-    sink = sink or (lambda e: None)
-    cancel = cancel or CancelToken()
+    sink = sink if sink is not None else (lambda e: None)
+    cancel = cancel if cancel is not None else CancelToken()
     row = runs_repo.get_run(run_id)
     if row.status not in RESUMABLE:
         raise UserError(f"Run {run_id} is {row.status}; only cancelled, interrupted or failed runs can be resumed.")

@@ -189,8 +189,8 @@ class TrainingSession:
         metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
                                   "loss": val.get("eval_loss")}}
         predictions = None
-        test = self.data["test"]
-        if len(test):
+        test = self.data.get("test")
+        if test is not None:
             test_metrics, predictions = self._test_predictions(test)
             metrics["test"] = test_metrics
             top = test_metrics
@@ -244,8 +244,8 @@ class TrainingSession:
         rows = load_snapshot_table(self.prep.ws, snap.id).to_pydict()
         data, _ = self.prep.task.tokenized(self.prep.ws.cache, snap.hash, self.prep.source.folder, self.tokenizer,
                                            rows, self.prep.labels, self.config.max_length)
-        test = data["test"]
-        if not len(test):
+        test = data.get("test")
+        if test is None:
             return None
         after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
         before = parent.metrics.get("accuracy")  # the parent's own test accuracy, on these rows

@@ -16,13 +16,13 @@ FILLER = "the a my your this that it is was to of on for with please help thanks
 
 
 def keyword_rows(n_per_class: int = 24, *, seed: int = 0, topics=TOPICS) -> list[dict]:
-    """Sentences of varied length: 1-3 topic words in filler; easy to learn, real to tokenize."""
+    """Sentences of varied length: 2-5 topic words among 0-6 filler words; easy to learn, real to tokenize."""
     rng = random.Random(seed)
     rows = []
     for label, words in topics.items():
         words = words.split()
         for _ in range(n_per_class):
-            body = rng.sample(words, rng.randint(1, 3)) + rng.sample(FILLER, rng.randint(1, 12))
+            body = rng.sample(words, rng.randint(2, 5)) + rng.sample(FILLER, rng.randint(0, 6))
             rng.shuffle(body)
             rows.append({"text": " ".join(body), "label": label})
     rng.shuffle(rows)
@@ -48,7 +48,35 @@ def tiny_project(ws):
 def tiny_config(project, snapshot, model_dir, **overrides):
     from sftgui.config import TrainConfig
 
-    values = dict(project=project.name, snapshot_id=snapshot.id, model=str(model_dir), epochs=2,
-                  learning_rate=5e-3, batch_size=8, max_length=32, warmup=0.0, log_steps=2, seed=1)
+    values = dict(project=project.name, snapshot_id=snapshot.id, model=str(model_dir), epochs=3,
+                  learning_rate=3e-2, batch_size=8, max_length=32, warmup=0.0, log_steps=2, seed=1)
     values.update(overrides)
     return TrainConfig.from_dict(values)
+
+
+class Recorder(list):
+    """The engine's sink in tests: keeps every event."""
+
+    def __call__(self, event):
+        self.append(event)
+
+    def of(self, cls) -> list:
+        return [e for e in self if isinstance(e, cls)]
+
+    def names(self) -> list[str]:
+        return [type(e).__name__ for e in self]
+
+
+def at_step(step: int, action):
+    """A real Trainer callback that runs `action()` once when training reaches `step`."""
+    from transformers import TrainerCallback
+
+    class AtStep(TrainerCallback):
+        done = False
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= step and not self.done:
+                self.done = True
+                action()
+
+    return AtStep()

@@ -41,13 +41,14 @@ class TextClassification:
 
     def tokenized(self, cache_root: Path, snapshot_hash: str, model_dir: Path, tokenizer,
                   rows: dict[str, list], labels: list[str], max_length: int):
-        """{split: datasets.Dataset} with input ids, labels and row_id; built once, then read from disk.
+        """{split: datasets.Dataset} (non-empty splits only) with input ids, labels and row_id; built once, then read from disk.
 
         The cache key is (snapshot hash, tokenizer files, max length, label set), so any change
         to one of them tokenizes again. Returns (splits, cache_hit).
         """
         import datasets
 
+        datasets.disable_progress_bars()  # our own events report progress
         key = hashlib.sha256(json.dumps(
             [snapshot_hash, tokenizer_fingerprint(model_dir), int(max_length), labels]).encode()).hexdigest()[:20]
         folder = Path(cache_root) / "tokenized" / key
@@ -64,6 +65,8 @@ class TextClassification:
         out = {}
         for split in SPLITS:
             idx = [j for j, s in enumerate(split_of) if s == split]
+            if not idx:
+                continue  # an empty split (no test rows) is simply absent
             out[split] = datasets.Dataset.from_dict({k: [v[j] for j in idx] for k, v in columns.items()})
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -71,7 +74,7 @@ class TextClassification:
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)  # complete or absent: a crash never leaves half a cache
         dd = datasets.load_from_disk(str(folder))
-        return {s: dd[s] for s in SPLITS}, False
+        return {s: dd[s] for s in SPLITS if s in dd}, False
 
     def collator(self, tokenizer):
         from transformers import DataCollatorWithPadding

@@ -1,0 +1,154 @@
+"""engine.run on a tiny real model: events, the version it registers, failures and refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sftgui.core import events as ev
+from sftgui.core.training import engine
+from sftgui.errors import UserError
+from sftgui.store import runs_repo
+from tests.core.training.conftest import Recorder, at_step, keyword_rows, make_project, tiny_config
+
+
+def test_events_in_order_and_a_complete_version(ws, tiny_project, tiny_model_dir):
+    from sftgui.core.versions import read_predictions
+
+    project, snapshot = tiny_project
+    rec = Recorder()
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir), rec)
+
+    assert result.status == "completed", result.error
+    names = rec.names()
+    assert names[0] == "Preparing"
+    assert names[-1] == "Finished"
+    started = names.index("Started")
+    assert started < names.index("StepLogged") < names.index("Evaluated") < names.index("CheckpointSaved")
+    start = rec.of(ev.Started)[0]
+    assert start.total_steps == 3 * -(-snapshot.split_counts["train"] // 8) and start.device == "cpu" and start.labels == ("account", "billing", "bug", "delivery")
+    assert any("dynamic padding" in s for s in start.fast_paths)
+    steps = [e.step for e in rec.of(ev.StepLogged)]
+    assert steps == sorted(steps) and steps[-1] == start.total_steps
+    assert all(e.loss is not None and e.elapsed_s >= 0 for e in rec.of(ev.StepLogged))
+    assert len(rec.of(ev.Evaluated)) >= 3 and set(rec.of(ev.Evaluated)[0].per_class) == set(start.labels)
+    assert rec.of(ev.ResourceUse)[0].process_ram_bytes > 0
+
+    version = result.version
+    assert version.ref == "tickets@v1" and version.run_id == result.run_id and version.snapshot_id == snapshot.id
+    m = version.metrics
+    assert m["accuracy"] == m["test"]["accuracy"] and 0 <= m["accuracy"] <= 1
+    assert np.asarray(m["test"]["confusion_matrix"]).sum() == snapshot.split_counts["test"]
+    assert m["validation"]["loss"] is not None and m["training"]["seed"] == 1
+    assert m["accuracy"] > 0.5  # the keyword data is learnable in 3 epochs
+
+    preds = read_predictions(ws, version)
+    assert preds["labels"] == list(start.labels) and preds["snapshot_id"] == snapshot.id
+    assert len(preds["rows"]) == snapshot.split_counts["test"]
+    assert all(abs(sum(r["probs"]) - 1) < 1e-4 for r in preds["rows"])
+
+    run = runs_repo.get_run(result.run_id)
+    assert run.status == "completed" and run.device == "cpu" and run.wall_s > 0
+    assert run.environment["libraries"]["transformers"]
+    assert {p.name for p in runs_repo.metric_points(run.id)} >= {"loss", "learning_rate", "eval_accuracy"}
+    assert not engine.run_dir(ws, run.id).exists()  # checkpoints go once the version holds the weights
+
+
+def test_tokenization_is_cached_on_disk(ws, tiny_project, tiny_model_dir):
+    project, snapshot = tiny_project
+    first, second = Recorder(), Recorder()
+    engine.run(tiny_config(project, snapshot, tiny_model_dir, epochs=1), first)
+    engine.run(tiny_config(project, snapshot, tiny_model_dir, epochs=1), second)
+    assert any("cached for the next run" in s for s in first.of(ev.Started)[0].fast_paths)
+    assert any("reused from the cache" in s for s in second.of(ev.Started)[0].fast_paths)
+    assert len(list((ws.cache / "tokenized").iterdir())) == 1
+
+
+def test_predictions_are_matched_by_row_id_under_group_by_length(ws, tiny_project, tiny_model_dir):
+    """group_by_length reorders trainer.predict's output; rows must still get their own prediction."""
+    import torch
+
+    from sftgui.core.training.session import predict_by_row_id
+    from sftgui.core.versions import load_version, read_predictions
+
+    project, snapshot = tiny_project
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir), Recorder())
+    model, tokenizer = load_version(ws, result.version)
+    stored = read_predictions(ws, result.version)["rows"]
+    assert len({r["predicted"] for r in stored}) > 1  # a constant model would hide a mix-up
+    for row in stored:
+        with torch.no_grad():
+            logits = model(**tokenizer(row["text"], return_tensors="pt", truncation=True, max_length=32)).logits
+        probs = torch.softmax(logits.float(), -1)[0].numpy()
+        assert np.allclose(probs, row["probs"], atol=0.03), row  # bf16 training, fp32 check
+        assert result.version.labels[int(probs.argmax())] == row["predicted"] or probs.max() - sorted(probs)[-2] < 0.03
+
+    # The trap is real: with length grouping the Trainer returns rows out of order.
+    from transformers import TrainingArguments
+
+    from sftgui.core.training.tasks.text_classification import TextClassification
+    from sftgui.core.training.trainer import RowIdTrainer
+
+    task = TextClassification()
+    rows = {"row_id": list(range(100, 164)), "text": [" ".join(["card"] * (1 + (i * 7) % 20)) for i in range(64)],
+            "label": ["billing"] * 64, "split": ["test"] * 64}
+    data, _ = task.tokenized(ws.cache, "trap", tiny_model_dir, tokenizer, rows, ["billing", "bug"], 32)
+    args = TrainingArguments(output_dir=str(ws.cache / "trap"), per_device_eval_batch_size=8, use_cpu=True,
+                             train_sampling_strategy="group_by_length", remove_unused_columns=False,
+                             label_names=["labels", "row_id"], report_to="none")
+    trainer = RowIdTrainer(model=model, args=args, data_collator=task.collator(tokenizer))
+    order = np.asarray(trainer.predict(data["test"]).label_ids[1]).tolist()
+    assert sorted(order) == rows["row_id"] and order != rows["row_id"]
+    by_id = predict_by_row_id(trainer, data["test"])
+    for row_id, text in zip(rows["row_id"], rows["text"]):
+        with torch.no_grad():
+            want = torch.softmax(model(**tokenizer(text, return_tensors="pt")).logits, -1)[0].numpy()
+        assert np.allclose(by_id[row_id], want, atol=1e-5)
+
+
+def test_an_exception_in_a_callback_fails_the_run_and_makes_no_version(ws, tiny_project, tiny_model_dir):
+    from sftgui.core.versions import list_versions
+
+    project, snapshot = tiny_project
+
+    def boom():
+        raise RuntimeError("disk on fire")
+
+    rec = Recorder()
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, log_steps=1), rec, callbacks=[at_step(4, boom)])
+    assert result.status == "failed" and "disk on fire" in result.error
+    assert rec.names()[-1] == "Failed" and rec.of(ev.Failed)[0].message == result.error
+    assert list_versions(ws, project) == []
+    run = runs_repo.get_run(result.run_id)
+    assert run.status == "failed" and run.error == result.error
+    assert "RuntimeError: disk on fire" in open(run.log_path, encoding="utf-8").read()
+    assert [p.step for p in runs_repo.metric_points(run.id, "loss")] == [1, 2, 3]  # the curve up to the failure is kept
+
+
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ([{"text": f"card {i}", "label": "billing"} for i in range(20)], "at least 2 different labels"),
+        # the second label only outside the training rows: nothing to learn it from
+        ([{"text": f"card {i}", "label": "billing", "split": "train"} for i in range(20)]
+         + [{"text": f"bug {i}", "label": "bug", "split": s} for i, s in enumerate(["validation", "test"] * 3)],
+         "at least 2 different labels in the training rows"),
+    ],
+)
+def test_refuses_untrainable_snapshots_before_writing_a_run(ws, tiny_model_dir, rows, words):
+    from sftgui.config import TrainConfig
+
+    project, snapshot = make_project(ws, rows=rows)
+    with pytest.raises(UserError, match=words):
+        engine.run(TrainConfig(project=project.name, snapshot_id=snapshot.id, model=str(tiny_model_dir)))
+    assert runs_repo.list_runs(project.id) == []
+
+
+def test_class_weights_and_label_smoothing_train(ws, tiny_model_dir):
+    rows = keyword_rows(40)
+    rows = [r for r in rows if r["label"] != "bug"] + [r for r in rows if r["label"] == "bug"][:8]
+    project, snapshot = make_project(ws, rows=rows)
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, class_weights="balanced",
+                                    label_smoothing=0.1, epochs=2), Recorder())
+    assert result.status == "completed", result.error
+    assert runs_repo.get_run(result.run_id).config["class_weights"] == "balanced"
