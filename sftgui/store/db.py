@@ -98,6 +98,9 @@ def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Worksp
         ws = Workspace(path=path, blobs=BlobStore(path / "blobs"), readonly=readonly, _lock_fd=lock_fd)
         if not readonly:
             ws.blobs.sweep_tmp()
+            from sftgui.store.runs_repo import mark_interrupted_runs
+
+            mark_interrupted_runs()  # runs left `running` by a process that died become `interrupted`
     except BaseException:
         if not db.is_closed():
             db.close()
