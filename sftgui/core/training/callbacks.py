@@ -1,7 +1,7 @@
 """The bridge from the Trainer's hooks to our events, plus pause/stop and the cancel request file.
 
 Kept light: it runs inline on the training thread at every step, so per-step work is a flag check
-and (twice a second at most) a stat() of the cancel file; events go out only when the Trainer logs.
+and one stat() of the cancel file (microseconds); events go out only when the Trainer logs.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from sftgui.core import events as ev
-
-POLL_FILE_S = 0.5
 
 
 class BridgeCallback(TrainerCallback):
@@ -30,7 +28,6 @@ class BridgeCallback(TrainerCallback):
         self.stopped = False
         self.start_step = 0
         self._t0 = time.perf_counter()
-        self._next_poll = 0.0
 
     # -- start ------------------------------------------------------------------------------
     def on_train_begin(self, args, state, control, **kwargs):
@@ -45,11 +42,8 @@ class BridgeCallback(TrainerCallback):
 
     # -- every step: stop / pause requests ----------------------------------------------------
     def on_step_end(self, args, state, control, **kwargs):
-        now = time.perf_counter()
-        if now >= self._next_poll:
-            self._next_poll = now + POLL_FILE_S
-            if self.cancel_file.exists():  # `sftgui runs cancel` from another process
-                self.cancel.stop()
+        if self.cancel_file.exists():  # `sftgui runs cancel` from another process
+            self.cancel.stop()
         if self.cancel.is_paused:
             self.sink(ev.Paused(self.run_id, state.global_step))
             self.cancel.wait_while_paused()
