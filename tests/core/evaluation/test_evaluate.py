@@ -75,13 +75,17 @@ def test_evaluates_on_demand_on_another_snapshot(ws, project, version):
     assert result["metrics"]["examples"] == sum(1 for r in result["rows"])
 
 
-def test_a_snapshot_without_test_rows_is_refused(ws, version):
+def test_a_version_without_a_snapshot_needs_one_named(ws, version):
+    import dataclasses
+
+    from sftgui.core.evaluation import evaluate_version
+
+    with pytest.raises(UserError, match="--snapshot"):
+        evaluate_version(ws, dataclasses.replace(version, snapshot_id=None))
+    assert evaluate_version(ws, dataclasses.replace(version, snapshot_id=None), version.snapshot_id)["rows"]
+
+
+def test_no_rows_give_empty_metrics_not_an_error(version):
     from sftgui.core.evaluation import score_predictions
 
-    with pytest.raises(UserError):
-        from sftgui.core.evaluation import evaluate_version
-        from sftgui.store.entities import ModelVersion
-        import dataclasses
-
-        evaluate_version(ws, dataclasses.replace(version, snapshot_id=None))
     assert score_predictions([], version.labels, np.zeros((0, 3)))["metrics"]["examples"] == 0
