@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from sftgui.errors import DamagedBlob
+from sftgui.errors import DamagedBlob, disk_full_as_user_error
 
 ALGO = "sha256"
 _CHUNK = 1 << 20
@@ -63,6 +63,14 @@ class BlobStore:
 
     def put_stream(self, stream: BinaryIO) -> str:
         """Store what a file object yields, hashing while writing the temp file."""
+        with self._writing():
+            return self._put_stream(stream)
+
+    def _writing(self):
+        """A full disk while writing a blob becomes one sentence (the temp file is already gone)."""
+        return disk_full_as_user_error("a stored file", self.root)
+
+    def _put_stream(self, stream: BinaryIO) -> str:
         h = hashlib.sha256()
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="put-")
         tmp = Path(tmp_name)
@@ -88,6 +96,10 @@ class BlobStore:
             return self.put_stream(f)
 
     def _write(self, digest: str, writer) -> str:
+        with self._writing():
+            return self._write_tmp(digest, writer)
+
+    def _write_tmp(self, digest: str, writer) -> str:
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="put-")
         tmp = Path(tmp_name)
         try:

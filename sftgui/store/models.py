@@ -19,7 +19,16 @@ from peewee import (
 )
 
 # Bound to a file by `open_workspace`; one workspace per process at a time.
-db = SqliteDatabase(None)
+class _Database(SqliteDatabase):
+    def rollback(self):
+        # After SQLITE_FULL (a full disk) or an I/O error SQLite has already rolled the transaction
+        # back; a second ROLLBACK fails with "no transaction is active" and hides the real error.
+        if not self.is_closed() and not self.connection().in_transaction:
+            return None
+        return super().rollback()
+
+
+db = _Database(None)
 
 
 class Base(Model):

@@ -103,3 +103,21 @@ def crash_server(tiny_model_dir):
     server = CrashServer(tiny_model_dir)
     yield server
     server.close()
+
+
+@pytest.fixture
+def tiny(tiny_model_dir):
+    """(model, tokenizer) of the tiny BERT, with freshly allocated weights."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    model.load_state_dict({k: v.clone() for k, v in model.state_dict().items()}, assign=True)
+    return model.eval(), AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+def nudge(model, scale: float = 1.01) -> None:
+    """Change the classifier, so the next save has new bytes to write."""
+    import torch
+
+    with torch.no_grad():
+        model.classifier.weight.mul_(scale)

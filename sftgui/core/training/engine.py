@@ -17,7 +17,7 @@ from pathlib import Path
 from sftgui.config import TrainConfig
 from sftgui.core import events as ev
 from sftgui.core.training.control import CancelToken
-from sftgui.errors import UserError
+from sftgui.errors import UserError, disk_full, is_disk_full
 from sftgui.store import runs_repo
 from sftgui.store.timeutil import now_iso
 
@@ -81,8 +81,6 @@ def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws
 
 def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=()) -> RunResult:
     """Continue a cancelled or interrupted run from its last complete checkpoint, at the same step."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     from sftgui.store.db import current_workspace
 
     ws = ws or current_workspace()
@@ -92,13 +90,39 @@ def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None
     if row.status not in RESUMABLE:
         raise UserError(f"Run {run_id} is {row.status}; only cancelled, interrupted or failed runs can be resumed.")
     folder = run_dir(ws, run_id)
-    last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    drop_incomplete_checkpoints(folder)  # cut short by the crash that interrupted the run
+    last = last_complete_checkpoint(folder)
     if last is None:
         raise UserError(f"Run {run_id} has no saved checkpoint to resume from; start a new run instead.")
     cancel_file(ws, run_id).unlink(missing_ok=True)
     prep = _prepare(ws, TrainConfig.from_dict(row.config))
     row = runs_repo.update_run(run_id, status="running", ended_at=None, error=None, pid=_pid())
     return _execute(prep, row, sink, cancel, callbacks, resume_from=last)
+
+
+def _checkpoints(folder: Path) -> list[tuple[int, Path, bool]]:
+    """(step, folder, complete) of every checkpoint-N; the Trainer writes trainer_state.json last, so
+    a checkpoint without it was cut short (a crash or a full disk while saving)."""
+    out = []
+    for p in folder.glob("checkpoint-*") if folder.is_dir() else ():
+        step = p.name.rsplit("-", 1)[-1]
+        if p.is_dir() and step.isdigit():
+            out.append((int(step), p, (p / "trainer_state.json").is_file()))
+    return sorted(out)
+
+
+def last_complete_checkpoint(folder: Path) -> str | None:
+    done = [p for _, p, complete in _checkpoints(Path(folder)) if complete]
+    return str(done[-1]) if done else None
+
+
+def drop_incomplete_checkpoints(folder: Path) -> None:
+    """Half-written checkpoints must not sit under a final name where resume would pick them up."""
+    import shutil
+
+    for _, p, complete in _checkpoints(Path(folder)):
+        if not complete:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 # -- prepare: everything that can refuse, before the run row exists ------------------------------
@@ -164,8 +188,11 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
         emit(ev.Finished(run_id, version_id=version.id, version=version.ref, metrics=metrics, wall_s=wall))
         return RunResult(run_id, "completed", version=version, metrics=metrics, wall_s=wall)
     except Exception as exc:  # noqa: BLE001 - the run ends as failed with a sentence; details in its log
+        if is_disk_full(exc) and not isinstance(exc, UserError):
+            exc = disk_full("a training checkpoint", run_dir(ws, run_id))
         message = str(exc) if isinstance(exc, UserError) else (
             f"Training stopped with an unexpected error ({type(exc).__name__}: {exc}); details are in {log_path}.")
+        drop_incomplete_checkpoints(run_dir(ws, run_id))
         log.write(traceback.format_exc())
         fields = session.run_fields() if session is not None else {}
         runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=message,
