@@ -7,6 +7,7 @@ from the reader into the draft table in batches, so a large file never sits in m
 from __future__ import annotations
 
 import itertools
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -15,7 +16,7 @@ from sftgui.core.data import labels as label_set
 from sftgui.core.data import mapping as mp
 from sftgui.core.data.readers import BATCH, _check_cell, open_table
 from sftgui.core.projects import get_project
-from sftgui.errors import UserError
+from sftgui.errors import UserError, disk_full_as_user_error
 from sftgui.store import draft_repo
 
 SAMPLE_ROWS = 500  # rows read before the column mapping is decided
@@ -55,6 +56,13 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
                 delimiter=None, progress: Callable[[float, str], None] | None = None) -> ImportResult:
     project = get_project(ws, project)
     path = Path(path)
+    if path.suffix.lower() == ".zip" and path.is_file():  # a zipped folder of label subfolders
+        from sftgui.core.archive import extract_zip
+
+        with tempfile.TemporaryDirectory(prefix="sftgui-zip-", dir=getattr(ws, "cache", None)) as tmp:
+            folder = extract_zip(path, Path(tmp) / path.stem)
+            return import_file(ws, project, _archive_root(folder), text_col=text_col, label_col=label_col,
+                               split_col=split_col, progress=progress)
     table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     rows = table.rows()
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
@@ -74,6 +82,14 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
     if result.rows == 0:
         raise UserError(f"{table.name} has a header but no rows; nothing was imported.")
     return result
+
+
+def _archive_root(folder: Path) -> Path:
+    """Zipping a folder usually adds it as the one top entry: step into it when it holds the labels."""
+    entries = list(folder.iterdir())
+    if len(entries) == 1 and entries[0].is_dir() and any(d.is_dir() for d in entries[0].iterdir()):
+        return entries[0]
+    return folder
 
 
 def import_rows(ws, project, rows: list[dict], *, source: str = "rows") -> ImportResult:
@@ -109,7 +125,7 @@ def _convert(name: str, m: mp.Mapping, records, *, typed: bool = True):
 def _store(project, converted, *, source, mapping, info, report=None) -> ImportResult:
     counts: dict[str, int] = {}
     n = unlabelled = 0
-    with draft_repo.transaction():
+    with disk_full_as_user_error(f"the rows of {source}", "the workspace database"), draft_repo.transaction():
         start = draft_repo.next_position(project.id)
         while batch := list(itertools.islice(converted, BATCH)):
             tuples = []
