@@ -14,9 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from sftgui.qt import dialogs
-
-HEAVY_MODULES = ("torch", "transformers", "datasets")
-
+from sftgui.qt.heavy import load_heavy
 
 def create_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -44,16 +42,8 @@ def install_excepthook(window) -> None:
 
 
 def warm_up(state) -> list[str]:
-    """Import the heavy libraries in a worker so the first training starts without a wait."""
-    import importlib
-
-    done = []
-    for name in HEAVY_MODULES:
-        if state.is_cancelled:
-            break
-        importlib.import_module(name)
-        done.append(name)
-    return done
+    """After the first paint: load the heavy libraries so the first training starts without a wait."""
+    return load_heavy(lambda: state.is_cancelled)
 
 
 def main(workspace: Path, argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ class AppContext(QObject):
         self.jobs = JobRunner(self)
         # Set by pages for the next page: e.g. Versions -> Compare preselects these versions.
         self.compare_selection: list[int] = []
-        self.continue_from: int | None = None
+        self.continue_from: str | None = None  # a version ref (P@vN) the next training starts from
 
     # -- workspace -----------------------------------------------------------------------------
     def open_workspace(self, path: Path) -> None:
@@ -68,6 +68,12 @@ class AppContext(QObject):
         self.continue_from = None
         self.compare_selection = []
         self.projectChanged.emit(project)
+
+    def model_ref(self) -> str:
+        """What the next training starts from: a version to continue, else the project's model."""
+        if self.continue_from:
+            return self.continue_from
+        return (self.project.base_model if self.project is not None else None) or "bundled"
 
     def reload_project(self) -> None:
         """Re-read the current project (its base model or settings changed)."""

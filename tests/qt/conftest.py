@@ -42,3 +42,24 @@ def window(qtbot, ws):
     qtbot.waitExposed(win)
     yield win
     win.shutdown()
+
+
+@pytest.fixture
+def sample_project(ws, tiny_model_dir):
+    """The sample data in a project whose model is the tiny test model (trains in seconds)."""
+    from sftgui.core.data.importers import import_file
+    from sftgui.core.projects import create_project
+    from sftgui.qt.sample import sample_csv
+
+    project = create_project(ws, "tickets", base_model=str(tiny_model_dir))
+    import_file(ws, project, sample_csv())
+    return project
+
+
+def fast_settings(page, epochs: float = 1) -> None:
+    """Advanced settings a person would type for a short run on the tiny model."""
+    page.settings.advanced.setChecked(True)
+    page.settings.fields["epochs"].setValue(epochs)
+    page.settings.fields["max_length"].setValue(32)
+    page.settings.fields["batch_size"].setValue(32)
+    page.settings.fields["learning_rate"].setValue(0.01)

@@ -1,11 +1,295 @@
-"""The Train step."""
+"""The Train step: settings, Start/Pause/Stop/Resume, live curves, progress, the log.
+
+Training runs in a worker thread (`ctx.jobs`, slot "train"); the engine's events arrive here as
+signals in the GUI thread, and only here are the plots and labels touched.
+"""
 
 from __future__ import annotations
 
-from sftgui.qt.pages.base import Page
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sftgui.core import events as ev
+from sftgui.errors import UserError
+from sftgui.qt import dialogs
+from sftgui.qt.heavy import load_heavy
+from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.widgets.loss_plot import LossPlot
+from sftgui.qt.widgets.train_settings import TrainSettings
+
+SLOT = "train"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "estimating…"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def training_task(ws, config, resume_run: int | None = None):
+    """The worker's function: import the heavy libraries (saying so), then run or resume the engine."""
+
+    def task(state):
+        state.emit(ev.Preparing(run_id=resume_run or 0, message="Loading the training libraries"))
+        load_heavy()  # and gc.freeze(): keeps the window responsive when the Trainer starts
+        from sftgui.core.training import engine
+
+        if resume_run is not None:
+            return engine.resume(resume_run, state.emit, state.cancel, ws=ws)
+        return engine.run(config, state.emit, state.cancel, ws=ws)
+
+    return task
 
 
 class TrainPage(Page):
     key = "train"
     title = "Train"
     blurb = "Teach the model your labels. Pick how thorough it should be, then press Start."
+    scrollable = False
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.job = None
+        self.last_run: int | None = None  # a stopped run that Resume continues
+        self.last_version: str | None = None
+        self.total_steps = 0
+
+        settings_scroll = QScrollArea()
+        settings_scroll.setWidgetResizable(True)
+        self.settings = TrainSettings()
+        settings_scroll.setWidget(self.settings)
+        settings_scroll.setMinimumWidth(340)
+        settings_scroll.setMaximumWidth(420)
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.model_label)
+        left_layout.addWidget(settings_scroll, 1)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("startButton")
+        self.start_button.setDefault(True)
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.resume_button = QPushButton("Resume")
+        self.start_button.setToolTip("Start training with these settings on the current data.")
+        self.pause_button.setToolTip("Hold training after the current step; Resume continues.")
+        self.stop_button.setToolTip("Stop after the current step and keep a checkpoint; Resume continues later.")
+        self.resume_button.setToolTip("Continue a paused or stopped training from where it was.")
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.stop_button, self.resume_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.pause)
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_button.clicked.connect(self.resume)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("trainProgress")
+        self.progress.setFormat("%p%")
+        self.status = QLabel("Ready.")
+        self.status.setObjectName("trainStatus")
+        self.status.setWordWrap(True)
+        info = QGridLayout()
+        self.eta_label, self.speed_label, self.memory_label, self.device_label = (QLabel() for _ in range(4))
+        self.fast_label = QLabel()
+        self.fast_label.setObjectName("fastPaths")
+        self.fast_label.setWordWrap(True)
+        info.addWidget(self.eta_label, 0, 0)
+        info.addWidget(self.speed_label, 0, 1)
+        info.addWidget(self.device_label, 1, 0)
+        info.addWidget(self.memory_label, 1, 1)
+        info.addWidget(self.fast_label, 2, 0, 1, 2)
+
+        self.plot = LossPlot()
+        self.log = QPlainTextEdit()
+        self.log.setObjectName("trainLog")
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(5000)
+        self.log.setPlaceholderText("What the training does appears here.")
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.progress)
+        top_layout.addWidget(self.status)
+        top_layout.addLayout(info)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(self.plot)
+        right.addWidget(self.log)
+        right.setStretchFactor(1, 3)
+        right.setStretchFactor(2, 1)
+        right.setChildrenCollapsible(False)
+        row = QHBoxLayout()
+        row.addWidget(left)
+        row.addWidget(right, 1)
+        self.body.addLayout(row)
+        self.ctx.jobs.busyChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    # -- state ---------------------------------------------------------------------------------
+    def state(self) -> StepState:
+        if self.ctx.jobs.is_running(SLOT):
+            return StepState(summary=self.status.text())
+        if self.last_version:
+            return StepState(done=True, summary=f"Trained {self.last_version}.")
+        return StepState(summary=self.status.text() if self.last_run else "")
+
+    def refresh(self) -> None:
+        self.settings.refresh_devices()
+        if self.ctx.project is None:
+            self.model_label.setText("Open or create a project first.")
+        else:
+            what = "Continue training" if self.ctx.continue_from else "Start from"
+            self.model_label.setText(f"<b>{what}:</b> {self.ctx.model_ref()}")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        running = self.ctx.jobs.is_running(SLOT)
+        paused = bool(self.job and self.job.cancel.is_paused)
+        self.start_button.setEnabled(not running and self.ctx.project is not None)
+        self.pause_button.setEnabled(running and not paused)
+        self.stop_button.setEnabled(running)
+        self.resume_button.setEnabled((running and paused) or (not running and self.last_run is not None))
+        self.settings.setEnabled(not running)
+
+    # -- actions -------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.needs_project():
+            return
+        try:
+            config = self.settings.config(project=self.ctx.project.name, model=self.ctx.model_ref())
+        except UserError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self.plot.clear()
+        self.log.clear()
+        self.last_run = self.last_version = None
+        self._launch(training_task(self.ctx.ws, config))
+
+    def resume(self) -> None:
+        if self.job is not None and self.job.cancel.is_paused:
+            self.job.cancel.resume()
+            self._say("Resuming…")
+        elif self.last_run is not None:
+            self._launch(training_task(self.ctx.ws, None, resume_run=self.last_run))
+        self._update_buttons()
+
+    def pause(self) -> None:
+        if self.job is not None:
+            self.job.cancel.pause()
+            self._say("Pausing after this step…")
+            self._update_buttons()
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.stop()  # graceful: the engine saves a checkpoint and reports Cancelled
+            self._say("Stopping after this step…")
+
+    def _launch(self, task) -> None:
+        self.progress.setRange(0, 0)
+        self._say("Preparing…")
+        self.job = self.ctx.jobs.start(SLOT, task, on_event=self.on_event, on_done=self._done,
+                                       on_failed=self._failed)
+        self._update_buttons()
+        self.stateChanged.emit()
+
+    # -- engine events (GUI thread) --------------------------------------------------------------
+    def on_event(self, e) -> None:
+        if isinstance(e, ev.Preparing):
+            self._say(f"Preparing: {e.message}…")
+        elif isinstance(e, ev.Started):
+            self.total_steps = e.total_steps
+            self.progress.setRange(0, max(1, e.total_steps))
+            self.progress.setValue(e.resumed_from_step)
+            self.device_label.setText(f"Device: {e.device} ({e.precision})")
+            self.fast_label.setText("<br>".join(e.fast_paths))
+            self._say("Model is learning.")
+            self._log(f"Started: {e.train_rows} training and {e.validation_rows} validation examples, "
+                      f"{e.total_steps} steps, batch {e.batch_size}.")
+        elif isinstance(e, ev.StepLogged):
+            self.progress.setValue(e.step)
+            self.plot.append("train_loss", e.step, e.loss)
+            self.plot.append("learning_rate", e.step, e.learning_rate)
+            self.eta_label.setText(f"Time left: {duration(e.eta_s)}")
+            if e.samples_per_second:
+                self.speed_label.setText(f"Speed: {e.samples_per_second:.1f} examples/s")
+        elif isinstance(e, ev.Evaluated):
+            self.plot.append("eval_loss", e.step, e.loss)
+            self.plot.append("eval_accuracy", e.step, e.accuracy)
+            self.plot.append("eval_f1", e.step, e.macro_f1)
+            self._log(f"Epoch {e.epoch:.1f}: accuracy {e.accuracy:.1%}, F1 {e.macro_f1:.3f} on held-out examples.")
+        elif isinstance(e, ev.ResourceUse):
+            used = e.device_memory_used_bytes if e.device_memory_used_bytes is not None else e.process_ram_bytes
+            total = f" of {e.device_memory_total_bytes / 2**30:.1f} GB" if e.device_memory_total_bytes else ""
+            self.memory_label.setText(f"Memory: {used / 2**30:.2f} GB{total}")
+        elif isinstance(e, ev.Paused):
+            self._say(f"Paused at step {e.step}. Press Resume to continue.")
+            self._update_buttons()
+        elif isinstance(e, ev.Resumed):
+            self._say("Model is learning.")
+            self._update_buttons()
+        elif isinstance(e, ev.Retrying):
+            self._log(f"{e.reason} Trying again with batches of {e.batch_size}.")
+        elif isinstance(e, ev.CheckpointSaved):
+            self._log(f"Checkpoint saved at step {e.step}.")
+        elif isinstance(e, ev.Finished):
+            self.progress.setValue(self.progress.maximum())
+            self.last_version = e.version
+            acc = e.metrics.get("accuracy")
+            score = f" Accuracy on test examples it never saw: {acc:.1%}." if acc is not None else ""
+            self._say(f"Done: {e.version} is ready.{score}")
+            self._log(f"Finished in {duration(e.wall_s)}: {e.version}.")
+            self.ctx.continue_from = None
+            self.ctx.versionsChanged.emit()
+        elif isinstance(e, ev.Cancelled):
+            self.last_run = e.run_id
+            self._say(f"Stopped at step {e.step}. Resume continues from there.")
+            self._log(e.message or f"Stopped at step {e.step}.")
+        elif isinstance(e, ev.Failed):
+            self.last_run = e.run_id
+            self._say("Training failed.")
+            dialogs.show_error(self, e.message, details=f"Log file: {e.log_path}" if e.log_path else None)
+
+    def _done(self, result) -> None:
+        self.job = None
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        self._update_buttons()
+        self.stateChanged.emit()
+
+    def _failed(self, exc, details: str) -> None:
+        self.job = None
+        self.progress.setRange(0, 1)
+        self._say("Training did not start.")
+        self._update_buttons()
+        dialogs.show_exception(self, exc, doing="training", log_dir=self.ctx.log_dir)
+        self.stateChanged.emit()
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.stateChanged.emit()
+
+    def _log(self, text: str) -> None:
+        self.log.appendPlainText(text)

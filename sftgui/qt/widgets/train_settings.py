@@ -1,0 +1,203 @@
+"""The training settings: a preset (Quick / Balanced / Thorough), the device, and Advanced.
+
+Every Advanced field is built from one table row (name, label, kind, range, plain-words tooltip),
+so the form, its tooltips and the TrainConfig overrides can never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sftgui.config import SCHEDULERS, TrainConfig
+
+PRESETS = {
+    "quick": ("Quick", "A first result in a few minutes. Good to check that everything works."),
+    "balanced": ("Balanced", "Longer training that stops by itself when it stops improving."),
+    "thorough": ("Thorough", "The most careful training; can take much longer."),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # TrainConfig field
+    label: str
+    kind: str  # int | float | choice | bool
+    tooltip: str
+    low: float = 0
+    high: float = 1
+    decimals: int = 0
+    choices: tuple = ()
+
+
+SETTINGS = (
+    Setting("epochs", "Epochs", "float", "How many times the model reads all your training examples. "
+            "More can learn more, but takes longer and may start to memorise.", 0.1, 100, 1),
+    Setting("learning_rate", "Learning rate", "float", "How big each learning step is. Too high and learning "
+            "jumps around; too low and it barely moves. 0.00005 is a safe start.", 1e-7, 0.5, 7),
+    Setting("batch_size", "Batch size", "int", "How many examples the model looks at before each step. "
+            "Bigger is smoother and uses more memory.", 1, 1024),
+    Setting("grad_accumulation", "Accumulate batches", "int", "Add up this many batches before a step: "
+            "acts like a bigger batch without the memory.", 1, 256),
+    Setting("max_length", "Longest text (tokens)", "int", "Texts longer than this many word pieces are cut. "
+            "Longer keeps more of each text but is slower.", 8, 8192),
+    Setting("warmup", "Warm-up", "float", "Start with small steps for this share of training (0.1 = the "
+            "first 10%), then go to the full learning rate.", 0, 1000, 2),
+    Setting("weight_decay", "Weight decay", "float", "A gentle pull toward small weights that helps the "
+            "model generalise instead of memorising.", 0, 0.99, 3),
+    Setting("label_smoothing", "Label smoothing", "float", "Tell the model not to be 100% sure of any "
+            "label; helps when some labels are wrong.", 0, 0.99, 2),
+    Setting("scheduler", "Learning-rate schedule", "choice", "How the step size changes during training: "
+            "linear goes down steadily to zero.", choices=SCHEDULERS),
+    Setting("class_weights", "Rare labels", "choice", "balanced gives rare labels more weight so the model "
+            "does not ignore them; none treats every example the same.", choices=("none", "balanced")),
+    Setting("freeze", "Keep fixed", "choice", "Keep parts of the pre-trained model unchanged: faster and "
+            "safer with little data, but it may learn less.", choices=("none", "embeddings", "all-but-head")),
+    Setting("lora", "LoRA (small add-on weights)", "bool", "Train small add-on matrices instead of the whole "
+            "model: much less memory; the result is merged into a normal model."),
+    Setting("early_stopping", "Stop when it stops improving", "bool", "End training early when the score on "
+            "held-out examples has not improved for a few evaluations."),
+    Setting("precision", "Number precision", "choice", "auto picks bf16/fp16 where this computer does them fast "
+            "(about 2x faster), else fp32.", choices=("auto", "bf16", "fp16", "fp32")),
+    Setting("seed", "Random seed", "int", "The same seed with the same data and settings gives the same "
+            "result when run again.", 0, 2**31 - 1),
+)
+
+
+def devices() -> list[tuple[str, str]]:
+    """(config value, label with memory). GPUs are listed once torch is loaded (by the warm-up)."""
+    import sys
+
+    out = [("auto", "Automatic (fastest available)")]
+    try:
+        import psutil
+
+        ram = f", {psutil.virtual_memory().total / 2**30:.0f} GB memory"
+    except ImportError:
+        ram = ""
+    out.append(("cpu", f"CPU ({os.cpu_count()} cores{ram})"))
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        out.append(("cuda", f"GPU: {props.name} ({props.total_memory / 2**30:.0f} GB)"))
+    return out
+
+
+class TrainSettings(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        self.preset = QComboBox()
+        self.preset.setObjectName("presetCombo")
+        for key, (name, _) in PRESETS.items():
+            self.preset.addItem(name, key)
+        form.addRow("&How thorough:", self.preset)
+        self.preset_help = QLabel()
+        self.preset_help.setWordWrap(True)
+        form.addRow(self.preset_help)
+        self.device = QComboBox()
+        self.device.setObjectName("deviceCombo")
+        self.device.setToolTip("Where the model learns. A graphics card (GPU) is much faster when there is one.")
+        form.addRow("&Device:", self.device)
+        layout.addLayout(form)
+
+        self.advanced = QGroupBox("Advanced")
+        self.advanced.setObjectName("advancedBox")
+        self.advanced.setCheckable(True)
+        self.advanced.setChecked(False)
+        self.advanced.setToolTip("Change the preset's settings one by one. Unchecked: the preset decides.")
+        adv_form = QFormLayout(self.advanced)
+        self.fields: dict[str, QWidget] = {}
+        for s in SETTINGS:
+            widget = _editor(s)
+            widget.setToolTip(s.tooltip)
+            widget.setObjectName(f"setting_{s.name}")
+            self.fields[s.name] = widget
+            label = QLabel(s.label + ":")
+            label.setToolTip(s.tooltip)
+            label.setBuddy(widget)
+            adv_form.addRow(label, widget)
+        self.advanced.toggled.connect(self._show_advanced)
+        layout.addWidget(self.advanced)
+        layout.addStretch(1)
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.refresh_devices()
+        self._preset_changed()
+        self._show_advanced(False)
+
+    def refresh_devices(self) -> None:
+        current = self.device.currentData()
+        self.device.clear()
+        for value, label in devices():
+            self.device.addItem(label, value)
+        if current:
+            self.device.setCurrentIndex(max(0, self.device.findData(current)))
+
+    def config(self, **fixed) -> TrainConfig:
+        """The TrainConfig these settings describe (UserError with a sentence when a value is wrong)."""
+        overrides = self.values() if self.advanced.isChecked() else {}
+        return TrainConfig.from_preset(self.preset.currentData(), **overrides, device=self.device.currentData(), **fixed)
+
+    def values(self) -> dict:
+        return {s.name: _read(s, self.fields[s.name]) for s in SETTINGS}
+
+    def _preset_changed(self) -> None:
+        key = self.preset.currentData()
+        self.preset_help.setText(PRESETS[key][1])
+        cfg = TrainConfig.from_preset(key).to_dict()
+        for s in SETTINGS:
+            _write(s, self.fields[s.name], cfg[s.name])
+
+    def _show_advanced(self, on: bool) -> None:
+        for widget in self.advanced.findChildren(QWidget):
+            widget.setVisible(on)
+
+
+def _editor(s: Setting) -> QWidget:
+    if s.kind == "int":
+        w = QSpinBox()
+        w.setRange(int(s.low), int(s.high))
+    elif s.kind == "float":
+        w = QDoubleSpinBox()
+        w.setDecimals(s.decimals)
+        w.setRange(s.low, s.high)
+        w.setSingleStep(10 ** -s.decimals if s.decimals else 1)
+    elif s.kind == "choice":
+        w = QComboBox()
+        w.addItems(list(s.choices))
+    else:
+        w = QCheckBox()
+    return w
+
+
+def _read(s: Setting, w):
+    if s.kind == "int":
+        return int(w.value())
+    if s.kind == "float":
+        return float(w.value())
+    if s.kind == "choice":
+        return w.currentText()
+    return w.isChecked()
+
+
+def _write(s: Setting, w, value) -> None:
+    if s.kind in ("int", "float"):
+        w.setValue(value)
+    elif s.kind == "choice":
+        w.setCurrentIndex(max(0, w.findText(str(value))))
+    else:
+        w.setChecked(bool(value))

@@ -1,0 +1,99 @@
+"""The Train page drives the real engine in a worker thread; the window stays responsive."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+
+from tests.qt.conftest import fast_settings
+
+
+def _open_train(window, project):
+    window.ctx.set_project(project)
+    window.show_step("train")
+    return window.page("train")
+
+
+class LagMeter:
+    """A 10 ms timer in the GUI thread; the worst gap between ticks is the event loop's lag."""
+
+    def __init__(self, interval_ms: int = 10):
+        self.interval = interval_ms / 1000
+        self.worst = 0.0
+        self.ticks = 0
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self._last - self.interval)
+        self._last = now
+        self.ticks += 1
+
+    def stop(self):
+        self.timer.stop()
+
+
+def test_training_updates_plots_and_keeps_the_window_responsive(window, qtbot, sample_project):
+    import torch, transformers, datasets  # noqa: F401,E401 - loaded before the run, as the warm-up does (DESIGN 7)
+
+    page = _open_train(window, sample_project)
+    fast_settings(page, epochs=2)
+    meter = LagMeter()
+    page.start_button.click()
+    assert not page.start_button.isEnabled() and page.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: page.job is None, timeout=120_000)
+    meter.stop()
+    assert page.last_version == "tickets@v1", page.status.text()
+    assert "tickets@v1 is ready" in page.status.text()
+    qtbot.waitUntil(lambda: page.plot.drawn_points("train_loss") == page.plot.points("train_loss"), timeout=2000)
+    assert page.plot.points("train_loss") >= 2
+    assert page.plot.points("eval_accuracy") >= 2  # one evaluation per epoch (and the best model at the end)
+    assert page.fast_label.text()  # the engine said which fast paths are on
+    assert page.progress.value() == page.progress.maximum()
+    assert meter.ticks > 10
+    assert meter.worst < 0.200, f"event loop lagged {meter.worst * 1000:.0f} ms during training"
+    assert page.start_button.isEnabled()
+
+
+def test_stop_then_resume_continues_the_run(window, qtbot, sample_project):
+    from sftgui.core import events as ev
+
+    page = _open_train(window, sample_project)
+    fast_settings(page, epochs=3)
+    page.settings.fields["batch_size"].setValue(8)
+    seen = []
+    original = page.on_event
+
+    def watch(e):  # stop as soon as the first step is logged, like a person pressing Stop
+        seen.append(e)
+        original(e)
+        if isinstance(e, ev.StepLogged) and page.stop_button.isEnabled() and not page.job.cancel.is_stopped:
+            page.stop_button.click()
+
+    page.on_event = watch
+    page.start_button.click()
+    qtbot.waitUntil(lambda: page.job is None, timeout=120_000)
+    assert any(isinstance(e, ev.Cancelled) for e in seen)
+    assert page.last_run is not None and page.resume_button.isEnabled()
+    assert "Stopped at step" in page.status.text()
+    page.on_event = original
+    page.resume_button.click()
+    qtbot.waitUntil(lambda: page.job is None, timeout=120_000)
+    assert page.last_version == "tickets@v1", page.status.text()
+
+
+def test_refusal_is_a_plain_dialog(window, qtbot, sample_project):
+    from PySide6.QtWidgets import QMessageBox
+
+    page = _open_train(window, sample_project)
+    window.ctx.continue_from = "tickets@v9"  # no such version: the engine refuses before training
+    page.start_button.click()
+    qtbot.waitUntil(lambda: page.job is None, timeout=60_000)
+    box = page.findChild(QMessageBox, "errorDialog")
+    assert box is not None and "v9" in box.text() and "Traceback" not in box.text()
+    assert page.start_button.isEnabled()
