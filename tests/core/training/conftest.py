@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
 
 TOPICS = {
     "billing": "refund money charge charged card payment bill invoice price paid",
@@ -48,7 +56,7 @@ def tiny_project(ws):
 def tiny_config(project, snapshot, model_dir, **overrides):
     from sftgui.config import TrainConfig
 
-    values = dict(project=project.name, snapshot_id=snapshot.id, model=str(model_dir), epochs=3,
+    values = dict(project=getattr(project, "name", project), snapshot_id=snapshot.id, model=str(model_dir), epochs=3,
                   learning_rate=3e-2, batch_size=8, max_length=32, warmup=0.0, log_steps=2, seed=1)
     values.update(overrides)
     return TrainConfig.from_dict(values)
@@ -80,3 +88,28 @@ def at_step(step: int, action):
                 action()
 
     return AtStep()
+
+
+def train_then_kill(ws_path, project: str, model_dir, *, at_step_: int = 11) -> None:
+    """Train in another process and SIGKILL it at step `at_step_` (after epoch 1's checkpoint)."""
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from sftgui.store.db import open_workspace
+        from sftgui.core.training import engine
+        from sftgui.core.data.snapshots import freeze_snapshot
+        from tests.core.training.conftest import tiny_config, at_step
+        ws = open_workspace({str(ws_path)!r})
+        def hang():
+            print("CHECKPOINTED", flush=True)
+            time.sleep(600)
+        engine.run(tiny_config({project!r}, freeze_snapshot(ws, {project!r}),
+                               {str(model_dir)!r}), callbacks=[at_step({at_step_}, hang)])
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=ROOT,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    try:
+        assert proc.stdout.readline().strip() == b"CHECKPOINTED"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,10 +12,7 @@ from sftgui.core.training import engine
 from sftgui.core.training.control import CancelToken
 from sftgui.errors import UserError
 from sftgui.store import runs_repo
-from tests.core.training.conftest import Recorder, at_step, make_project, tiny_config
-
-ROOT = Path(__file__).resolve().parents[3]
-
+from tests.core.training.conftest import Recorder, at_step, make_project, tiny_config, train_then_kill
 
 def test_pause_holds_training_until_resume(ws, tiny_project, tiny_model_dir):
     project, snapshot = tiny_project
@@ -88,29 +79,7 @@ def test_a_run_killed_mid_training_is_interrupted_and_resumable(tmp_path, tiny_m
     ws = open_workspace(ws_path)
     project, snapshot = make_project(ws)
     ws.close()
-    script = textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(ROOT)!r})
-        from sftgui.store.db import open_workspace
-        from sftgui.core.training import engine
-        from tests.core.training.conftest import tiny_config, at_step
-        from sftgui.core.projects import get_project
-        from sftgui.core.data.snapshots import get_snapshot
-        ws = open_workspace({str(ws_path)!r})
-        def hang():
-            print("CHECKPOINTED", flush=True)
-            time.sleep(600)
-        engine.run(tiny_config(get_project(ws, {project.name!r}), get_snapshot(ws, {snapshot.id}),
-                               {str(tiny_model_dir)!r}), callbacks=[at_step(11, hang)])
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=ROOT,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    try:
-        line = proc.stdout.readline()
-        assert line.strip() == b"CHECKPOINTED"  # step 11: past the end of epoch 1 (10 steps)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    train_then_kill(ws_path, project.name, tiny_model_dir)  # step 11: past epoch 1's checkpoint
 
     ws = open_workspace(ws_path)
     try:
