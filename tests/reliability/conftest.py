@@ -38,6 +38,7 @@ def cli(tmp_path, capsys):
     ws = tmp_path / "ws"
 
     def run(*argv, workspace=ws):
+        capsys.readouterr()  # drop what fixtures printed (e.g. transformers' loading bars)
         code = main(["--workspace", str(workspace), *map(str, argv)])
         out, err = capsys.readouterr()
         return code, out, err
