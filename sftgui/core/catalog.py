@@ -50,6 +50,7 @@ class ModelInfo:
 def check_model_folder(folder: Path) -> None:
     """Refuse folders we cannot load safely, with a reason a person can act on."""
     folder = Path(folder)
+    _check_links(folder)
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise UserError(f"{folder} is not a model folder (it has no config.json).")
@@ -57,14 +58,83 @@ def check_model_folder(folder: Path) -> None:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise UserError(f"The config.json in {folder} cannot be read; the folder looks damaged.") from None
-    if config.get("auto_map"):
+    if config.get("auto_map") or _json_field(folder / "tokenizer_config.json", "auto_map"):
         raise UserError(f"The model in {folder} needs its own Python code to load (auto_map); sftgui does not "
                         "run code that comes with a model. Choose a model that works without it.")
+    _check_shard_index(folder)
     if not any(folder.glob("*.safetensors")):
         if any(folder.glob("pytorch_model*.bin")) or any(folder.glob("*.pt")):
             raise UserError(f"The model in {folder} only has pickle weights (pytorch_model.bin), which can run "
                             "code when loaded; sftgui only loads .safetensors weights. Convert it or choose another.")
         raise UserError(f"{folder} has no model weights (.safetensors).")
+    for weights in sorted(folder.glob("*.safetensors")):
+        _check_safetensors_header(weights)
+
+
+def _json_field(path: Path, key: str):
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def _check_links(folder: Path) -> None:
+    """A link inside the folder must stay inside it (in the Hugging Face cache: inside the model's own
+    cache folder, whose snapshots link to its blobs), so a model folder cannot make us read elsewhere."""
+    folder = folder.resolve()  # the folder itself may be a link the person chose; what is inside may not
+    root = folder.parent.parent if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith(
+        "models--") else folder
+    for here, dirs, files in os.walk(folder):  # os.walk does not descend into linked folders
+        for name in dirs + files:
+            p = Path(here) / name
+            if p.is_symlink() and not p.resolve().is_relative_to(root):
+                raise UserError(f"{p.relative_to(folder)} in the model folder {folder} is a link to {p.resolve()}, "
+                                "outside the folder; sftgui does not follow such links. Copy the real file in instead.")
+
+
+def _check_shard_index(folder: Path) -> None:
+    """Every shard model.safetensors.index.json lists must be a file of this folder."""
+    index = folder / "model.safetensors.index.json"
+    if not index.is_file():
+        return
+    weight_map = _json_field(index, "weight_map")
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        raise UserError(f"The model.safetensors.index.json in {folder} cannot be read; the folder looks damaged.")
+    shards = sorted(set(weight_map.values()))
+    missing = [s for s in shards if Path(s).name != s or not (folder / s).is_file()]
+    if missing:
+        raise UserError(f"The model in {folder} is incomplete: {', '.join(missing)} (listed in "
+                        "model.safetensors.index.json) is missing; download or copy the whole model again.")
+
+
+MAX_SAFETENSORS_HEADER = 100 << 20  # the format's own limit
+
+
+def _check_safetensors_header(path: Path) -> None:
+    """A torn or forged weights file is refused here with a sentence, not deep inside loading: the
+    header must be JSON naming tensors whose bytes lie inside the file."""
+    damaged = UserError(f"The weights file {path.name} in {path.parent} is damaged (its header is not valid "
+                        "safetensors); download or copy the model again.")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            (n,) = struct.unpack("<Q", fh.read(8))
+            if n > min(size - 8, MAX_SAFETENSORS_HEADER):
+                raise damaged
+            header = json.loads(fh.read(n))
+    except (OSError, ValueError, struct.error):
+        raise damaged from None
+    if not isinstance(header, dict):
+        raise damaged
+    data_bytes = size - 8 - n
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = t.get("data_offsets") if isinstance(t, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(x, int) for x in offsets)
+                and 0 <= offsets[0] <= offsets[1] <= data_bytes):
+            raise damaged
 
 
 # -- resolving a reference ----------------------------------------------------------------------
@@ -129,3 +199,104 @@ def _hub_source(model_id: str) -> ModelSource:
                             "check the name and your connection.") from None
     check_model_folder(folder)
     return ModelSource(model_id, "hub", folder, model_id)
+
+
+# -- listing ------------------------------------------------------------------------------------
+def add_model_folder(ws, folder) -> Path:
+    """Remember a model folder the user chose (checked first), so it shows in `list_models`."""
+    from sftgui.store.settings_repo import get_setting, set_setting
+
+    folder = Path(folder).expanduser().resolve()
+    check_model_folder(folder)
+    folders = get_setting(FOLDERS_SETTING, [])
+    if str(folder) not in folders:
+        set_setting(FOLDERS_SETTING, [*folders, str(folder)])
+    return folder
+
+
+def list_models(ws, project=None) -> list[ModelInfo]:
+    """Every model the user can start from: bundled, added folders, the HF cache, the project's versions."""
+    from sftgui.paths import bundled_model_dir
+    from sftgui.store.settings_repo import get_setting
+
+    found = [_folder_info(BUNDLED, BUNDLED_NAME, "bundled", bundled_model_dir())]
+    for folder in get_setting(FOLDERS_SETTING, []):
+        found.append(_folder_info(folder, Path(folder).name, "folder", Path(folder)))
+    for model_id, folder in _hf_cache_folders():
+        found.append(_folder_info(model_id, model_id, "hf-cache", folder))
+    if project is not None:
+        from sftgui.core.versions import list_versions, read_manifest
+
+        for v in list_versions(ws, project):
+            try:
+                params = sum(_numel(t["shape"]) for t in read_manifest(ws, v)["tensors"].values())
+            except UserError:
+                params = None
+            found.append(ModelInfo(v.ref, f"v{v.number}", "version", None, v.weights_bytes, params,
+                                   problem=f"damaged: {v.damaged}" if v.damaged else None))
+    return found
+
+
+def _hf_cache_folders():
+    from huggingface_hub import constants
+
+    root = Path(constants.HF_HUB_CACHE)
+    for repo in sorted(root.glob("models--*")) if root.is_dir() else ():
+        snapshots = sorted((repo / "snapshots").glob("*"), key=lambda p: p.stat().st_mtime)
+        if snapshots:
+            yield repo.name.removeprefix("models--").replace("--", "/"), snapshots[-1]
+
+
+def _folder_info(ref: str, name: str, kind: str, folder: Path) -> ModelInfo:
+    try:
+        check_model_folder(folder)
+        problem = None
+    except UserError as exc:
+        problem = str(exc)
+    files = [f for f in folder.rglob("*") if f.is_file()] if folder.is_dir() else []
+    meta = _readme_meta(folder / "README.md")
+    return ModelInfo(ref, name, kind, str(folder), sum(f.stat().st_size for f in files),
+                     _safetensors_params(folder), meta.get("language"), meta.get("license"), problem)
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _safetensors_params(folder: Path) -> int | None:
+    """Parameter count from the safetensors headers alone (no weights are read)."""
+    total, seen = 0, False
+    for f in folder.glob("*.safetensors"):
+        try:
+            with open(f, "rb") as fh:
+                (size,) = struct.unpack("<Q", fh.read(8))
+                header = json.loads(fh.read(size))
+        except (OSError, ValueError, struct.error):
+            return None
+        seen = True
+        total += sum(_numel(t["shape"]) for k, t in header.items() if k != "__metadata__")
+    return total if seen else None
+
+
+def _readme_meta(readme: Path) -> dict:
+    """language and license from a model card's YAML front matter (first values only)."""
+    try:
+        text = readme.read_text(encoding="utf-8", errors="ignore")
+    except OSError:
+        return {}
+    if not text.startswith("---"):
+        return {}
+    block = text[3:].split("\n---", 1)[0]
+    meta, key = {}, None
+    for line in block.splitlines():
+        if re.match(r"^[A-Za-z_]+:", line):
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key in ("language", "license") and value:
+                meta[key] = value.strip("'\"")
+        elif key in ("language", "license") and key not in meta and line.strip().startswith("- "):
+            meta[key] = line.strip()[2:].strip("'\"")
+    return meta
