@@ -29,6 +29,7 @@ class AppContext(QObject):
         self.jobs = JobRunner(self)
         # Set by pages for the next page: e.g. Versions -> Compare preselects these versions.
         self.compare_selection: list[int] = []
+        self.chosen_model: str | None = None  # picked on the Model page (a folder, "bundled", a hub id)
         self.continue_from: str | None = None  # a version ref (P@vN) the next training starts from
 
     # -- workspace -----------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class AppContext(QObject):
 
     def set_project(self, project) -> None:
         self.project = project
-        self.continue_from = None
+        self.chosen_model = self.continue_from = None
         self.compare_selection = []
         self.projectChanged.emit(project)
 
@@ -73,6 +74,8 @@ class AppContext(QObject):
         """What the next training starts from: a version to continue, else the project's model."""
         if self.continue_from:
             return self.continue_from
+        if self.chosen_model:
+            return self.chosen_model
         return (self.project.base_model if self.project is not None else None) or "bundled"
 
     def reload_project(self) -> None:

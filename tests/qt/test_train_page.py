@@ -64,8 +64,7 @@ def test_stop_then_resume_continues_the_run(window, qtbot, sample_project):
     from sftgui.core import events as ev
 
     page = _open_train(window, sample_project)
-    fast_settings(page, epochs=3)
-    page.settings.fields["batch_size"].setValue(8)
+    fast_settings(page, epochs=1)
     seen = []
     original = page.on_event
 

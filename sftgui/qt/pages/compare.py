@@ -1,11 +1,151 @@
-"""The Compare step."""
+"""The Compare step: scores side by side, curves overlaid, confusion matrices, settings and
+predictions that changed (fixed, broken, still wrong)."""
 
 from __future__ import annotations
 
-from sftgui.qt.pages.base import Page
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QWidget,
+)
+
+from sftgui.qt import dialogs
+from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.pages.versions import pct, show_curves
+from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
+from sftgui.qt.widgets.loss_plot import LossPlot
+
+PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2")
+METRICS = (("accuracy", "Accuracy"), ("macro_f1", "F1 (macro)"), ("weighted_f1", "F1 (weighted)"))
 
 
 class ComparePage(Page):
     key = "compare"
     title = "Compare"
-    blurb = "See what changed between versions: scores, mistakes fixed and mistakes made."
+    blurb = ("Tick two or more versions and press Compare. All are scored on the first version's test "
+             "examples, so the numbers are fair.")
+    scrollable = False
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.result = None
+        top = QHBoxLayout()
+        self.choices = QListWidget()
+        self.choices.setObjectName("compareChoices")
+        self.choices.setMaximumHeight(110)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("compareButton")
+        self.compare_button.clicked.connect(self.compare)
+        top.addWidget(self.choices, 1)
+        top.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addLayout(top)
+        self.tabs = QTabWidget()
+        self.metrics = QTableWidget()
+        self.metrics.setObjectName("compareMetrics")
+        self.curves = LossPlot()
+        self.matrices = QWidget()
+        self.matrices_layout = QHBoxLayout(self.matrices)
+        self.config_diff = QPlainTextEdit()
+        self.config_diff.setReadOnly(True)
+        self.predictions = QPlainTextEdit()
+        self.predictions.setReadOnly(True)
+        self.predictions.setObjectName("predictionDiff")
+        for widget, name in ((self.metrics, "Scores"), (self.predictions, "Predictions that changed"),
+                             (self.curves, "Curves"), (self.matrices, "Confusion matrices"),
+                             (self.config_diff, "Settings that differ")):
+            self.tabs.addTab(widget, name)
+        self.body.addWidget(self.tabs, 1)
+
+    def state(self) -> StepState:
+        return StepState(done=self.result is not None)
+
+    def refresh(self) -> None:
+        from sftgui.core import versions
+
+        self.choices.clear()
+        if self.ctx.project is None:
+            return
+        for v in versions.list_versions(self.ctx.ws, self.ctx.project):
+            item = QListWidgetItem(f"{v.ref}   accuracy {pct(v.metrics.get('accuracy'))}")
+            item.setData(Qt.ItemDataRole.UserRole, v.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            wanted = v.id in self.ctx.compare_selection
+            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+            self.choices.addItem(item)
+
+    def checked_ids(self) -> list[int]:
+        return [self.choices.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.choices.count())
+                if self.choices.item(i).checkState() == Qt.CheckState.Checked]
+
+    def compare(self) -> None:
+        from sftgui.core import compare, versions
+
+        ws = self.ctx.ws
+        ids = self.checked_ids()
+        self.compare_button.setEnabled(False)
+        self.status_label.setText("Scoring the versions on the same test examples…")
+
+        def task(state):
+            chosen = [versions.get_version(ws, i) for i in ids]
+            return compare.compare_versions(ws, chosen, progress=state.progress)
+
+        self.ctx.jobs.start("compare", task, on_progress=lambda f, m: self.status_label.setText(m),
+                            on_done=self.show_result, on_failed=self._failed)
+
+    def _failed(self, exc, details) -> None:
+        self.compare_button.setEnabled(True)
+        self.status_label.setText("")
+        dialogs.show_exception(self, exc, doing="comparing versions", log_dir=self.ctx.log_dir)
+
+    def show_result(self, result: dict) -> None:
+        self.result = result
+        self.compare_button.setEnabled(True)
+        refs = result["versions"]
+        self.metrics.clear()
+        self.metrics.setColumnCount(len(refs))
+        self.metrics.setHorizontalHeaderLabels(refs)
+        self.metrics.setRowCount(len(METRICS))
+        self.metrics.setVerticalHeaderLabels([name for _, name in METRICS])
+        for c, ref in enumerate(refs):
+            m = result["metrics"][ref]
+            for r, (key, _) in enumerate(METRICS):
+                delta = m["delta"][key]
+                text = pct(m[key]) + (f"  ({delta * 100:+.1f})" if c else "")
+                item = QTableWidgetItem(text)
+                if c and abs(delta) > 1e-9:
+                    item.setForeground(QColor("#2e7d32" if delta > 0 else "#c62828"))
+                self.metrics.setItem(r, c, item)
+        self.metrics.resizeColumnsToContents()
+        lines = [f"All scored on {result['test_set']['examples']} test examples of {result['test_set']['of']}.", ""]
+        for ref, diff in result["prediction_diffs"].items():
+            lines.append(f"{refs[0]} \u2192 {ref}: {diff['fixed']} fixed, {diff['broken']} broken, "
+                         f"{diff['still_wrong']} still wrong, {diff['both_right']} right in both.")
+            for kind in ("fixed", "broken", "still_wrong"):
+                for ex in diff["examples"].get(kind, [])[:5]:
+                    lines.append(f"   {kind}: \u201c{ex['text'][:90]}\u201d  right: {ex['label']}, "
+                                 f"was {ex['before']}, now {ex['after']}")
+            lines.append("")
+        self.predictions.setPlainText("\n".join(lines))
+        self.curves.clear()
+        for i, ref in enumerate(refs):
+            show_curves(self.curves, result["curves"].get(ref, {}), suffix=f" {ref}",
+                        colour=PALETTE[i % len(PALETTE)], dashed=i > 0)
+        while self.matrices_layout.count():
+            self.matrices_layout.takeAt(0).widget().deleteLater()
+        for ref in refs:
+            cm = ConfusionMatrix(ref)
+            cm.set_matrix(result["confusion"][ref]["labels"], result["confusion"][ref]["matrix"])
+            self.matrices_layout.addWidget(cm)
+        diff = result.get("config_diff") or {}
+        self.config_diff.setPlainText("\n".join(f"{k}: " + ", ".join(f"{r}={v}" for r, v in vals.items())
+                                                for k, vals in diff.items()) or "Same settings.")
+        self.status_label.setText(f"Compared {', '.join(refs)}.")
+        self.stateChanged.emit()

@@ -1,11 +1,130 @@
-"""The Export step."""
+"""The Export step: a version, a format and a destination; the export runs in a worker."""
 
 from __future__ import annotations
 
-from sftgui.qt.pages.base import Page
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+)
+
+from sftgui.errors import UserError
+from sftgui.qt import dialogs
+from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.pages.versions import fill_version_combo
+
+FORMATS = (("hf", "Model folder (Hugging Face format)"), ("zip", "Zip file of that folder"),
+           ("onnx", "ONNX (for other programs and languages)"))
 
 
 class ExportPage(Page):
     key = "export"
     title = "Export"
-    blurb = "Save a version as a model folder, a zip or an ONNX file to use elsewhere."
+    blurb = "Save a version as a model folder, a zip or an ONNX file, with a model card describing it."
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.exported: Path | None = None
+        form = QFormLayout()
+        self.version = QComboBox()
+        self.version.setObjectName("exportVersion")
+        self.format = QComboBox()
+        for key, text in FORMATS:
+            self.format.addItem(text, key)
+        self.dest = QLineEdit()
+        self.dest.setObjectName("exportDest")
+        self.dest.setPlaceholderText("Where to save it")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self.choose_dest)
+        row = QHBoxLayout()
+        row.addWidget(self.dest, 1)
+        row.addWidget(browse)
+        self.force = QCheckBox("Replace it if it exists")
+        form.addRow("&Version:", self.version)
+        form.addRow("&Format:", self.format)
+        form.addRow("&Save to:", row)
+        form.addRow("", self.force)
+        self.body.addLayout(form)
+        actions = QHBoxLayout()
+        self.export_button = QPushButton("Export")
+        self.export_button.setObjectName("exportButton")
+        self.export_button.clicked.connect(self.export)
+        self.progress = QProgressBar()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.progress, 1)
+        actions.addWidget(self.cancel_button)
+        self.body.addLayout(actions)
+        self.body.addStretch(1)
+
+    def state(self) -> StepState:
+        return StepState(done=self.exported is not None, summary=f"Exported to {self.exported}" if self.exported else "")
+
+    def refresh(self) -> None:
+        fill_version_combo(self.version, self.ctx)
+
+    def choose_dest(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export into folder", str(Path.home()))
+        if folder:
+            ref = self.version.currentText().split()[0].replace("@", "-") if self.version.count() else "model"
+            self.dest.setText(str(Path(folder) / ref))
+
+    def export(self) -> None:
+        from sftgui.core import export, versions
+
+        if self.version.currentData() is None or not self.dest.text().strip():
+            dialogs.show_error(self, "Choose a version and where to save it first.")
+            return
+        ws, vid, fmt = self.ctx.ws, self.version.currentData(), self.format.currentData()
+        out, force = Path(self.dest.text().strip()).expanduser(), self.force.isChecked()
+
+        def task(state):
+            def progress(fraction, message=""):
+                if state.is_cancelled:
+                    raise UserError("The export was cancelled; nothing was written.")
+                state.progress(fraction, message)
+
+            return export.export_version(ws, versions.get_version(ws, vid), out, fmt=fmt, force=force,
+                                         progress=progress)
+
+        self.export_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.ctx.jobs.start("export", task, on_progress=self._progress, on_done=self._done, on_failed=self._failed)
+
+    def cancel(self) -> None:
+        job = self.ctx.jobs.current("export")
+        if job is not None:
+            job.stop()  # the next progress report raises and the export cleans up after itself
+            self.status_label.setText("Cancelling…")
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(fraction * 1000))
+        self.status_label.setText(message)
+
+    def _idle(self) -> None:
+        self.export_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+
+    def _done(self, path) -> None:
+        self._idle()
+        self.progress.setValue(1)
+        self.exported = Path(path)
+        self.status_label.setText(f"Exported to {path}.")
+        self.stateChanged.emit()
+
+    def _failed(self, exc, details) -> None:
+        self._idle()
+        self.status_label.setText("Nothing was exported.")
+        dialogs.show_exception(self, exc, doing="exporting", log_dir=self.ctx.log_dir)

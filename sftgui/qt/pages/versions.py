@@ -1,11 +1,306 @@
-"""The Versions step."""
+"""The Versions step: every finished training, which one is live, and what to do with each."""
 
 from __future__ import annotations
 
-from sftgui.qt.pages.base import Page
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sftgui.errors import UserError
+from sftgui.qt import dialogs
+from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.widgets.loss_plot import LossPlot
+
+COLUMNS = ("Version", "Date", "Started from", "Data", "Accuracy", "F1", "Live as", "Tags")
+# Names in the run's metric series -> the live plot's curve names.
+CURVE_NAMES = {"loss": "train_loss", "eval_loss": "eval_loss", "eval_accuracy": "eval_accuracy",
+               "eval_macro_f1": "eval_f1", "learning_rate": "learning_rate"}
+
+
+def pct(value) -> str:
+    return f"{value:.1%}" if isinstance(value, (int, float)) else "—"
+
+
+def show_curves(plot: LossPlot, curves: dict, *, suffix: str = "", colour: str | None = None,
+                dashed: bool = False) -> None:
+    """Draw a finished run's stored series (`compare.training_curves`) on a LossPlot."""
+    for name, points in curves.items():
+        key = CURVE_NAMES.get(name)
+        if key and points:
+            xs, ys = zip(*points)
+            if suffix:
+                plot.set_series(key + suffix, xs, ys, title=f"{name} {suffix.strip()}", colour=colour,
+                                panel={"eval_accuracy": "scores", "eval_f1": "scores",
+                                       "learning_rate": "lr"}.get(key, "loss"), dashed=dashed)
+            else:
+                plot.set_series(key, xs, ys)
+    plot.redraw()
 
 
 class VersionsPage(Page):
     key = "versions"
     title = "Versions"
-    blurb = "Every finished training is kept as a version. Choose which one is live, compare or export them."
+    blurb = ("Every finished training is kept as a version and never changes. 'production' marks the one "
+             "in use; making an older one production is a rollback, and nothing is deleted.")
+    scrollable = False
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(ctx, parent)
+        self.versions = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("versionsTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._show_details)
+
+        actions = QHBoxLayout()
+        self.production_button = QPushButton("Make production…")
+        self.production_button.setObjectName("productionButton")
+        self.production_button.setToolTip("Use this version from now on. The move is recorded with your reason.")
+        self.continue_button = QPushButton("Continue training from here")
+        self.compare_button = QPushButton("Compare selected")
+        self.compare_button.setToolTip("Select two or more versions (Ctrl+click) to compare them.")
+        self.export_button = QPushButton("Export…")
+        self.trash_button = QPushButton("Move to trash")
+        self.show_trash = QPushButton("Show trash")
+        self.show_trash.setCheckable(True)
+        for b in (self.production_button, self.continue_button, self.compare_button, self.export_button,
+                  self.trash_button, self.show_trash):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.production_button.clicked.connect(self.make_production)
+        self.continue_button.clicked.connect(self.continue_training)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.export_button.clicked.connect(lambda: self._go_with_selection("export"))
+        self.trash_button.clicked.connect(self.toggle_trash)
+        self.show_trash.toggled.connect(lambda _: self.refresh())
+
+        self.lineage = QTreeWidget()
+        self.lineage.setHeaderLabels(["Lineage (continued from)"])
+        self.details = QTabWidget()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("versionSummary")
+        self.config_view = QPlainTextEdit()
+        self.config_view.setReadOnly(True)
+        self.curves = LossPlot()
+        notes_box = QWidget()
+        notes_layout = QVBoxLayout(notes_box)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Notes about this version (what changed, why)…")
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("tags, separated by commas")
+        save = QPushButton("Save notes and tags")
+        save.clicked.connect(self.save_notes)
+        notes_layout.addWidget(self.notes)
+        notes_layout.addWidget(self.tags)
+        notes_layout.addWidget(save)
+        self.history = QPlainTextEdit()
+        self.history.setReadOnly(True)
+        self.history.setObjectName("aliasHistory")
+        self.details.addTab(self.summary, "Summary")
+        self.details.addTab(self.curves, "Curves")
+        self.details.addTab(self.config_view, "Settings")
+        self.details.addTab(notes_box, "Notes and tags")
+        self.details.addTab(self.history, "Production history")
+
+        lower = QSplitter()
+        lower.addWidget(self.lineage)
+        lower.addWidget(self.details)
+        lower.setStretchFactor(1, 3)
+        outer = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table)
+        top_layout.addLayout(actions)
+        outer.addWidget(top)
+        outer.addWidget(lower)
+        outer.setChildrenCollapsible(False)
+        self.body.addWidget(outer, 1)
+        ctx.versionsChanged.connect(self._changed_elsewhere)
+
+    # -- reading -------------------------------------------------------------------------------
+    def state(self) -> StepState:
+        live = [v for v in self.versions if "production" in v.aliases]
+        if not self.versions:
+            return StepState(summary="No versions yet: train first.")
+        if not live:
+            return StepState(done=True, attention="No version is in production yet.",
+                             summary=f"{len(self.versions)} version(s).")
+        return StepState(done=True, summary=f"{len(self.versions)} version(s); production is v{live[0].number}.")
+
+    def _changed_elsewhere(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:  # keep the sidebar state right without redrawing a hidden page
+            self._load()
+
+    def _load(self) -> None:
+        from sftgui.core import versions
+
+        self.versions = (versions.list_versions(self.ctx.ws, self.ctx.project, include_trashed=self.show_trash.isChecked())
+                         if self.ctx.project is not None else [])
+        self.stateChanged.emit()
+
+    def refresh(self) -> None:
+        from sftgui.core import versions
+
+        self._load()
+        self.table.setRowCount(len(self.versions))
+        for r, v in enumerate(self.versions):
+            cells = (f"v{v.number}" + (" (in trash)" if v.trashed_at else ""), v.created_at[:16].replace("T", " "),
+                     f"v{v.parent_number}" if v.parent_number else v.base_model.split("/")[-1],
+                     f"snapshot {v.snapshot_id}" if v.snapshot_id else "—", pct(v.metrics.get("accuracy")),
+                     pct(v.metrics.get("macro_f1")), " ".join(f"[{a}]" for a in v.aliases), ", ".join(v.tags))
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.lineage.clear()
+        items = {}
+        for v in self.versions:
+            parent = items.get(v.parent_id)
+            item = QTreeWidgetItem([f"v{v.number}" + (" — production" if "production" in v.aliases else "")])
+            if parent is not None:
+                parent.addChild(item)
+            else:
+                self.lineage.addTopLevelItem(item)
+            items[v.id] = item
+        self.lineage.expandAll()
+        if self.ctx.project is not None:
+            events = versions.alias_history(self.ctx.ws, self.ctx.project)
+            self.history.setPlainText("\n".join(
+                f"{e.at[:16].replace('T', ' ')}  {e.alias}: "
+                f"{'v' + str(e.from_number) if e.from_number else 'none'} \u2192 v{e.to_number}"
+                f"{'  (' + e.reason + ')' if e.reason else ''}" for e in events) or "No version has been in production yet.")
+        if self.versions and not self.table.selectedItems():
+            self.table.selectRow(len(self.versions) - 1)
+
+    def selected(self) -> list:
+        rows = sorted({i.row() for i in self.table.selectedItems()})
+        return [self.versions[r] for r in rows if r < len(self.versions)]
+
+    def _show_details(self) -> None:
+        from sftgui.core.compare import training_curves
+
+        chosen = self.selected()
+        if not chosen:
+            return
+        v = chosen[-1]
+        self.trash_button.setText("Restore" if v.trashed_at else "Move to trash")
+        val = v.metrics.get("validation", {})
+        self.summary.setText(
+            f"<h3>{v.ref}</h3><p>Started from <b>{v.base_model}</b>"
+            f"{f' (continued from v{v.parent_number})' if v.parent_number else ''}, "
+            f"trained on snapshot {v.snapshot_id}.</p>"
+            f"<p>On test examples it never saw: accuracy <b>{pct(v.metrics.get('accuracy'))}</b>, "
+            f"F1 <b>{pct(v.metrics.get('macro_f1'))}</b>. Validation accuracy {pct(val.get('accuracy'))}.</p>"
+            f"<p>Labels: {', '.join(v.labels)}. Weights: {v.weights_tensors} tensors, "
+            f"{v.weights_bytes / 2**20:.1f} MB.</p>")
+        self.config_view.setPlainText(json.dumps(v.config, indent=2, sort_keys=True))
+        self.notes.setPlainText(v.notes)
+        self.tags.setText(", ".join(v.tags))
+        self.curves.clear()
+        show_curves(self.curves, training_curves(v.run_id))
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _one(self):
+        chosen = self.selected()
+        if len(chosen) != 1:
+            self.status_label.setText("Select one version first.")
+            return None
+        return chosen[0]
+
+    def make_production(self, reason: str | None = None) -> None:
+        from sftgui.core import versions
+
+        v = self._one()
+        if v is None:
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, "Make production", f"Why should {v.ref} be in production?")
+            if not ok:
+                return
+        self._act(versions.rollback, self.ctx.project, v, reason=reason)
+
+    def _act(self, fn, *args, **kw) -> None:
+        try:
+            fn(self.ctx.ws, *args, **kw)
+        except UserError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self.refresh()
+        self.ctx.versionsChanged.emit()
+
+    def toggle_trash(self) -> None:
+        from sftgui.core import versions
+
+        v = self._one()
+        if v is not None:
+            self._act(versions.restore_version if v.trashed_at else versions.trash_version, v)
+
+    def save_notes(self) -> None:
+        from sftgui.core import versions
+
+        v = self._one()
+        if v is None:
+            return
+        versions.set_notes(self.ctx.ws, v, self.notes.toPlainText())
+        wanted = {t.strip() for t in self.tags.text().split(",") if t.strip()}
+        for tag in wanted - set(v.tags):
+            versions.tag_version(self.ctx.ws, v, tag)
+        for tag in set(v.tags) - wanted:
+            versions.tag_version(self.ctx.ws, v, tag, remove=True)
+        self.refresh()
+        self.status_label.setText(f"Saved the notes and tags of {v.ref}.")
+
+    def continue_training(self) -> None:
+        v = self._one()
+        if v is not None:
+            self.ctx.continue_from = v.ref
+            self.ctx.showStep.emit("train")
+
+    def compare_selected(self) -> None:
+        chosen = self.selected()
+        if len(chosen) < 2:
+            self.status_label.setText("Select two or more versions (Ctrl+click) to compare.")
+            return
+        self._go_with_selection("compare")
+
+    def _go_with_selection(self, step: str) -> None:
+        self.ctx.compare_selection = [v.id for v in self.selected()]
+        self.ctx.showStep.emit(step)
+
+
+def fill_version_combo(combo, ctx) -> None:
+    """Versions of the project, newest first; preselects the one chosen on the Versions page."""
+    from sftgui.core import versions
+
+    combo.clear()
+    if ctx.project is None:
+        return
+    for v in reversed(versions.list_versions(ctx.ws, ctx.project)):
+        live = "  [production]" if "production" in v.aliases else ""
+        combo.addItem(f"{v.ref}{live}", v.id)
+    for vid in ctx.compare_selection[:1]:
+        combo.setCurrentIndex(max(0, combo.findData(vid)))
