@@ -49,6 +49,12 @@ class LabelTable(QTableView):
         self.page = page
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.matches(QKeySequence.StandardKey.Undo):  # also when the page's shortcut did not fire
+            self.page.undo()
+            return
+        if event.matches(QKeySequence.StandardKey.Redo) or event.keyCombination() == QKeySequence("Ctrl+Y")[0]:
+            self.page.redo()
+            return
         key, mods = event.key(), event.modifiers()
         if mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
             if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
