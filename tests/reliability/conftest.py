@@ -51,8 +51,8 @@ def cli(tmp_path, capsys):
 def sftgui_process(*argv, **kw) -> subprocess.Popen:
     """A real `sftgui` process (python -m sftgui) with the test environment."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "sftgui", *map(str, argv)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    kw = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **kw}
+    return subprocess.Popen([sys.executable, "-m", "sftgui", *map(str, argv)], cwd=ROOT, env=env, **kw)
 
 
 class CrashServer:

@@ -183,3 +183,24 @@ def test_the_hf_cache_layout_with_links_inside_its_own_folder_is_accepted(tmp_pa
         (snap / f.name).symlink_to(os.path.relpath(repo / "blobs" / f.name, snap))
     check_model_folder(snap)
     check_model_folder(tiny_model_dir)
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_sftgui_train_refuses_hostile_folders_and_changes_nothing(cli, tmp_path, tiny_model_dir, kind, figures):
+    import csv
+
+    from tests.core.training.conftest import keyword_rows
+    from tests.reliability.checks import file_hash
+
+    data = tmp_path / "rows.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        csv.DictWriter(f, ["text", "label"]).writeheader()
+        csv.DictWriter(f, ["text", "label"]).writerows(keyword_rows())
+    assert cli("project", "create", "tickets")[0] == 0
+    assert cli("data", "import", data, "--project", "tickets")[0] == 0
+    folder, marker, words, _ = _hostile(tmp_path, tiny_model_dir, kind)
+    before = file_hash(cli.db)
+    code, out, err = cli("train", "--project", "tickets", "--model", folder, "--epochs", 1)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and words in err, (code, err)
+    assert file_hash(cli.db) == before and not marker.exists()  # not even a snapshot or a run row
+    figures["hostile_model_folders_refused"] += 1

@@ -9,6 +9,7 @@ that is gone is tests/core/training/test_control.py::test_mark_interrupted_runs_
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -26,7 +27,7 @@ from sftgui.store import runs_repo
 from sftgui.store.db import open_workspace
 from tests.core.training.conftest import make_project, tiny_config
 from tests.reliability.checks import integrity
-from tests.reliability.conftest import ROOT
+from tests.reliability.conftest import ROOT, sftgui_process
 
 TRAIN_KILLS = int(os.environ.get("SFTGUI_TRAIN_KILLS", "1"))
 
@@ -73,12 +74,14 @@ def ws_path(tmp_path):
     return path
 
 
-def test_sigkill_of_a_training_process_at_random_moments(ws_path, tiny_model_dir, figures):
+def test_sigkill_of_a_real_sftgui_train_at_random_moments(ws_path, tiny_model_dir, figures):
     rng = random.Random(int(os.environ.get("SFTGUI_KILL_SEED", "8")))
     for _ in range(TRAIN_KILLS):
-        proc = _train_process(ws_path, tiny_model_dir)
+        proc = sftgui_process("--workspace", ws_path, "train", "--project", "tickets", "--model", tiny_model_dir,
+                              "--epochs", 2, "--batch-size", 8, "--max-length", 32, "--lr", 0.03, "--json-events",
+                              stderr=subprocess.DEVNULL)
         try:
-            assert proc.stdout.readline().strip() == "started"
+            assert any(json.loads(line)["event"] == "Started" for line in proc.stdout)
             time.sleep(rng.uniform(0.0, 1.5))  # 2 epochs of the tiny model take a second or two
         finally:
             os.kill(proc.pid, signal.SIGKILL)

@@ -136,6 +136,8 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
     if project.task != config.task:
         config = config.replace(task=project.task)
     task = get_task(config.task)
+    # the model first: refusing a bad model folder must not leave a newly frozen snapshot behind
+    source = resolve_model(ws, config.model, project)
     if config.snapshot_id is None:
         config = config.replace(snapshot_id=freeze_snapshot(ws, project).id)
     snapshot = get_snapshot(ws, config.snapshot_id)
@@ -143,7 +145,6 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         raise UserError(f"Snapshot {snapshot.id} belongs to another project, not {project.name}.")
     rows = load_snapshot_table(ws, snapshot.id).to_pydict()
     task.check_rows(rows)
-    source = resolve_model(ws, config.model, project)
     parent_labels = list(source.version.labels) if source.version is not None else None
     if source.version is not None and source.version.project_id != project.id:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
