@@ -83,8 +83,10 @@ def run(model_dir: str) -> dict:
 
 
 if __name__ == "__main__":
+    from benchmarks.report import emit
+
     import json
 
     from sftgui.paths import bundled_model_dir
 
-    print(json.dumps(run(str(bundled_model_dir())), indent=2, default=float))
+    emit(run(str(bundled_model_dir())))

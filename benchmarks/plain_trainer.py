@@ -24,6 +24,8 @@ def train_plain(
     seed: int = 42,
     warmup: float | None = None,
     weight_decay: float | None = None,
+    eval_each_epoch: bool = False,
+    scheduler: str | None = None,
 ) -> dict:
     import numpy as np
     from datasets import Dataset
@@ -67,6 +69,11 @@ def train_plain(
         kwargs["warmup_steps"] = warmup
     if weight_decay is not None:
         kwargs["weight_decay"] = weight_decay
+    if scheduler:
+        kwargs["lr_scheduler_type"] = scheduler
+    if eval_each_epoch:  # what a careful script does: evaluate and keep the best epoch
+        kwargs.update(eval_strategy="epoch", save_strategy="epoch", save_total_limit=2,
+                      load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
     with tempfile.TemporaryDirectory() as out:
         args = TrainingArguments(output_dir=out, **kwargs)
         trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,

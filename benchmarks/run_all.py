@@ -28,16 +28,19 @@ MODULES = [
 
 
 def run_module(mod: str, timeout: int) -> list[dict]:
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", mod, "--json"], capture_output=True, text=True, timeout=timeout)
-    took = time.perf_counter() - t0
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        return [{"name": mod, "error": " | ".join(tail), "took_s": took}]
-    # The JSON document is the last thing printed (libraries may log before it).
-    out = proc.stdout
-    start = min(i for i in (out.find("{"), out.find("[")) if i >= 0)
-    result = json.loads(out[start:])
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", mod], capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, BENCH_OUT=str(out)))
+        took = time.perf_counter() - t0
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            return [{"name": mod, "error": " | ".join(tail), "took_s": took}]
+        result = json.loads(out.read_text())
     results = result if isinstance(result, list) else [result]
     for r in results:
         r["took_s"] = round(took, 1)

@@ -96,4 +96,6 @@ def run() -> list[dict]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    from benchmarks.report import emit
+
+    emit(run())

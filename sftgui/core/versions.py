@@ -175,11 +175,20 @@ def _model_files(model, tokenizer, labels: list[str]) -> dict[str, bytes]:
 # -- load and materialize ---------------------------------------------------------------------
 def load_state_dict(ws, version) -> dict:
     """name -> tensor, every blob verified by hash (DamagedBlob names the damaged one)."""
+    version = _version(ws, version)
     manifest = read_manifest(ws, version)
-    return {
-        name: _tensor_from_bytes(ws.blobs.get_bytes(t["blob"]), t["dtype"], t["shape"])
-        for name, t in manifest["tensors"].items()
-    }
+    state = {}
+    for name, t in manifest["tensors"].items():
+        try:
+            data = ws.blobs.get_bytes(t["blob"])
+        except DamagedBlob:
+            # Found on load: mark the version so a rollback to it is refused without re-hashing.
+            if not ws.readonly:
+                problem = "missing" if not ws.blobs.has(t["blob"]) else "corrupt"
+                repo.set_damaged(version.id, f"its tensor {name} ({t['blob'][:12]}) is {problem}.")
+            raise
+        state[name] = _tensor_from_bytes(data, t["dtype"], t["shape"])
+    return state
 
 
 def _write_files(ws, manifest: dict, dest: Path) -> None:
@@ -289,7 +298,9 @@ def restore_version(ws, version) -> ModelVersion:
 def set_alias(ws, project, alias: str, version, *, reason: str = "") -> AliasEvent:
     """Point `alias` at the version (any version: older is a rollback, newer a promotion).
 
-    Refused when the version is damaged: every blob it needs is re-hashed first.
+    Refused when the version is damaged: marked so by `verify` or a failed load, or a blob it
+    needs is missing. Bytes are not re-hashed here, so moving an alias takes the same time for any
+    model size (reads re-hash every blob, and `verify` re-hashes everything).
     """
     project = _project(project)
     alias = str(alias).strip()
@@ -298,7 +309,7 @@ def set_alias(ws, project, alias: str, version, *, reason: str = "") -> AliasEve
     target = resolve_version(ws, version, project=project.name) if not isinstance(version, ModelVersion) else version
     if target.project_id != project.id:
         raise UserError(f"{target.ref} belongs to project {target.project_name}, not {project.name}.")
-    problem = version_problem(ws, target)
+    problem = version_problem(ws, target, deep=False)
     if problem:
         if not ws.readonly:
             repo.set_damaged(target.id, problem)
@@ -354,13 +365,19 @@ def _version_blobs(ws, version: ModelVersion) -> tuple[dict[str, str], str | Non
     return blobs, None
 
 
-def version_problem(ws, version: ModelVersion) -> str | None:
-    """None when every blob of the version is present and intact, else the reason (a sentence)."""
+def version_problem(ws, version: ModelVersion, *, deep: bool = True) -> str | None:
+    """None when every blob of the version is present (and, when deep, intact), else the reason.
+
+    The shallow check trusts the damaged mark that verify and loading keep up to date and only
+    looks for missing files: its cost depends on the number of tensors, not on their bytes.
+    """
+    if not deep and version.damaged:
+        return version.damaged
     blobs, problem = _version_blobs(ws, version)
     if problem:
         return problem
     for digest, what in blobs.items():
-        state = ws.blobs.check(digest)
+        state = ws.blobs.check(digest) if deep else (None if ws.blobs.has(digest) else "missing")
         if state:
             return f"its {what} ({digest[:12]}) is {state}."
     return None

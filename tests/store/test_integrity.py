@@ -118,3 +118,16 @@ def test_gc_refuses_when_a_manifest_is_unreadable(ws, two):
     _flip_a_byte(ws.blobs.path(v1.manifest_blob))
     with pytest.raises(UserError, match="manifest of tickets@v1 cannot be read"):
         versions.gc(ws, grace_s=0)
+
+
+def test_a_failed_load_marks_the_version_and_rollback_then_refuses_without_rehashing(ws, two):
+    v1, v2 = two
+    versions.set_alias(ws, "tickets", "production", "v2")
+    digest = _head_blob(ws, v1)
+    _flip_a_byte(ws.blobs.path(digest))
+    with pytest.raises(DamagedBlob):
+        versions.load_version(ws, v1)
+    assert "classifier.weight" in versions.resolve_version(ws, "tickets@v1").damaged
+    with pytest.raises(UserError, match=r"tickets@v1 cannot become 'production': its tensor classifier.weight .* is corrupt"):
+        versions.rollback(ws, "tickets", "v1")
+    assert versions.resolve_version(ws, "tickets@production").number == 2
