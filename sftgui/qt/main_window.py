@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([self.sidebar.width(), 10_000])  # the pages get all the room the sidebar does not need
         self.setCentralWidget(splitter)
 
         self._build_toolbar()

@@ -1,0 +1,108 @@
+"""`make screenshots`: render every page of the real window (sample project, two short trainings of the
+bundled model, plots with data) into PNG files. `python -m sftgui.qt.screenshots OUT_DIR`."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZE = (1280, 800)
+
+
+def wait(app, done, timeout: float = 600) -> None:
+    end = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > end:
+            raise TimeoutError("timed out waiting for the window")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(out_dir: str) -> int:
+    from sftgui.config import TrainConfig
+    from sftgui.qt.app import create_app
+    from sftgui.qt.heavy import load_heavy
+    from sftgui.qt.main_window import MainWindow
+    from sftgui.qt.pages.train import training_task
+    from sftgui.qt.sample import make_sample_project
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_app()
+    load_heavy()
+    window = MainWindow()
+    window.resize(*SIZE)
+    window.show()
+    shots = []
+
+    def shoot(step: str, name: str | None = None) -> None:
+        window.show_step(step)
+        app.processEvents()
+        time.sleep(0.15)  # let the plot timers redraw
+        app.processEvents()
+        path = out / f"{name or step}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        window.open_workspace_at(Path(tmp) / "ws")
+        shoot("welcome")
+        ctx = window.ctx
+        ctx.set_project(make_sample_project(ctx.ws))
+        shoot("model")
+        data = window.page("data")
+        from sftgui.qt.sample import sample_csv
+
+        data.set_file(sample_csv())
+        wait(app, lambda: data.import_button.isEnabled())
+        shoot("data")
+        label = window.page("label")
+        window.show_step("label")
+        label.check_quality()
+        wait(app, lambda: label.quality_button.isEnabled())
+        shoot("label")
+        train = window.page("train")
+        for lr in (1e-4, 3e-5):  # two short runs of the bundled model: v1 and v2
+            window.show_step("train")
+            train.plot.clear()  # the page's Start does this; we launch with our own short config
+            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=16,
+                                             eval_steps=4, log_steps=1, learning_rate=lr, max_length=32)
+            train._launch(training_task(ctx.ws, config))
+            wait(app, lambda: train.job is None)
+        shoot("train")
+        versions = window.page("versions")
+        window.show_step("versions")
+        versions.table.selectRow(0)
+        versions.make_production(reason="first release")
+        versions.table.selectRow(1)
+        versions.details.setCurrentIndex(1)
+        shoot("versions")
+        versions.table.selectAll()
+        versions.compare_selected()
+        compare = window.page("compare")
+        compare.compare()
+        wait(app, lambda: compare.result is not None)
+        shoot("compare")
+        for tab in (2, 3):
+            compare.tabs.setCurrentIndex(tab)
+            shoot("compare", f"compare-{compare.tabs.tabText(tab).split()[0].lower()}")
+        export = window.page("export")
+        window.show_step("export")
+        export.dest.setText(str(Path(tmp) / "export" / "tickets-v1"))
+        shoot("export")
+        tryit = window.page("try")
+        window.show_step("try")
+        tryit.text.setPlainText("I was charged twice for my order, please refund")
+        tryit.predict()
+        wait(app, lambda: tryit.last is not None)
+        shoot("try")
+        window.shutdown()
+    for path in shots:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
