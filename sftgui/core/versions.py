@@ -121,21 +121,23 @@ def register_version(
         model = model.merge_and_unload()
     blobs = ws.blobs
     with blobs.lock:
-        tensors, total, new = {}, 0, 0
-        for name, tensor in model.state_dict().items():
-            data = _tensor_bytes(tensor)
-            digest, added = blobs.add_bytes(data)
-            tensors[name] = {"blob": digest, "dtype": str(tensor.dtype).removeprefix("torch."), "shape": list(tensor.shape)}
-            total += data.nbytes
-            new += data.nbytes if added else 0
-        files = {}
-        for name, data in _model_files(model, tokenizer, labels).items():
-            digest, added = blobs.add_bytes(data)
-            files[name] = digest
-            new += len(data) if added else 0
-        manifest = {"format": MANIFEST_FORMAT, "tensors": tensors, "files": files}
-        manifest_blob = blobs.put_bytes(_json_bytes(manifest))
-        predictions_blob = blobs.put_bytes(_json_bytes(predictions)) if predictions is not None else None
+        # One flush for all blobs, finished before the row that names them commits (DESIGN 4.4)
+        with blobs.batch():
+            tensors, total, new = {}, 0, 0
+            for name, tensor in model.state_dict().items():
+                data = _tensor_bytes(tensor)
+                digest, added = blobs.add_bytes(data)
+                tensors[name] = {"blob": digest, "dtype": str(tensor.dtype).removeprefix("torch."), "shape": list(tensor.shape)}
+                total += data.nbytes
+                new += data.nbytes if added else 0
+            files = {}
+            for name, data in _model_files(model, tokenizer, labels).items():
+                digest, added = blobs.add_bytes(data)
+                files[name] = digest
+                new += len(data) if added else 0
+            manifest = {"format": MANIFEST_FORMAT, "tensors": tensors, "files": files}
+            manifest_blob = blobs.put_bytes(_json_bytes(manifest))
+            predictions_blob = blobs.put_bytes(_json_bytes(predictions)) if predictions is not None else None
         return repo.insert_version(
             project.id,
             auto_alias=DEFAULT_ALIAS,

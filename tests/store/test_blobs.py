@@ -62,3 +62,20 @@ def test_temp_files_from_a_crash_are_swept(tmp_path):
     (store.tmp / "put-crashed").write_bytes(b"half a tensor")
     assert store.sweep_tmp() == 1
     assert list(store.tmp.iterdir()) == []
+
+
+def test_a_failed_batch_leaves_no_blob_and_no_temp_file(tmp_path):
+    from sftgui.store.blobs import BlobStore
+
+    store = BlobStore(tmp_path / "blobs")
+    with pytest.raises(RuntimeError):
+        with store.batch():
+            digest = store.put_bytes(b"written inside the batch")
+            assert store.put_bytes(b"written inside the batch") == digest  # deduplicated while pending
+            assert not store.has(digest)  # no final name before the batch is flushed
+            raise RuntimeError("crash before the end of the batch")
+    assert not store.has(digest)
+    assert list(store.tmp.iterdir()) == []
+    with store.batch():
+        digest = store.put_bytes(b"written inside the batch")
+    assert store.get_bytes(digest) == b"written inside the batch"
