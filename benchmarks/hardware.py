@@ -85,7 +85,6 @@ def run(model_dir: str) -> dict:
 if __name__ == "__main__":
     from benchmarks.report import emit
 
-    import json
 
     from sftgui.paths import bundled_model_dir
 

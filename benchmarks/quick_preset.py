@@ -7,8 +7,6 @@ temporary workspace. Prints one JSON object with --json (the `make bench` format
 
 from __future__ import annotations
 
-import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -60,16 +58,7 @@ def measure() -> dict:
     }
 
 
-def main() -> int:
-    result = measure()
-    if "--json" in sys.argv:
-        print(json.dumps(result))
-    else:
-        d = result["details"]
-        print(f"{result['name']}: {result['value']} s, test accuracy {d['test_accuracy']:.1%} "
-              f"({'met' if result['met'] else 'NOT met'}: {result['goal']}) on {d['device']}, {d['precision']}")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from benchmarks.report import emit
+
+    emit(measure())

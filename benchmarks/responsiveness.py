@@ -5,7 +5,6 @@ the same run: a plain QThread running a plain Trainer script, probed the same wa
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys

@@ -3,7 +3,6 @@ same way, and `sftgui --help` against `python -c pass` (median of repeated runs,
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess

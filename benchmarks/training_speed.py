@@ -11,7 +11,6 @@ and checkpoints included).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile

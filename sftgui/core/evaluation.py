@@ -8,7 +8,7 @@ a plain (model, tokenizer) pair so export and tests can use them without a works
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
