@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -62,13 +63,28 @@ class ModelPage(Page):
         self.add_button.setObjectName("addFolderButton")
         self.add_button.clicked.connect(self.choose_folder)
         self.hub_id = QLineEdit()
+        self.hub_id.setObjectName("hubId")
         self.hub_id.setPlaceholderText("or a Hugging Face model id, e.g. distilbert-base-uncased")
-        self.hub_button = QPushButton("Use this id")
-        self.hub_button.clicked.connect(self.use_hub_id)
+        self.hub_id.returnPressed.connect(self.download_hub_model)
+        self.hub_button = QPushButton("Download")
+        self.hub_button.setObjectName("hubDownloadButton")
+        self.hub_button.setToolTip("Download this model from the Hugging Face hub (weights in the safe .safetensors "
+                                   "format and the tokenizer only), check it, and choose it.")
+        self.hub_button.clicked.connect(self.download_hub_model)
+        self.hub_cancel = QPushButton("Cancel")
+        self.hub_cancel.setObjectName("hubCancelButton")
+        self.hub_cancel.clicked.connect(self.cancel_download)
+        self.hub_cancel.hide()
         row.addWidget(self.add_button)
         row.addWidget(self.hub_id, 1)
         row.addWidget(self.hub_button)
+        row.addWidget(self.hub_cancel)
         self.body.addLayout(row)
+        self.hub_progress = QProgressBar()
+        self.hub_progress.setObjectName("hubProgress")
+        self.hub_progress.setRange(0, 1000)
+        self.hub_progress.hide()
+        self.body.addWidget(self.hub_progress)
 
     def state(self) -> StepState:
         if self.ctx.project is None:
@@ -131,16 +147,68 @@ class ModelPage(Page):
         self.ctx.modelChanged.emit()
         return True
 
-    def use_hub_id(self) -> None:
+    # -- Hugging Face hub -------------------------------------------------------------------------
+    def download_hub_model(self) -> None:
+        """Download the typed id in a worker (progress, Cancel), check it like an added folder, choose it."""
         from sftgui.core import catalog
 
         model_id = self.hub_id.text().strip()
         if not model_id:
+            self.status_label.setText("Type a Hugging Face model id first, e.g. distilbert-base-uncased.")
             return
         if catalog.hub_offline():
-            dialogs.show_error(self, "sftgui is offline (no internet or HF_HUB_OFFLINE is set), so it cannot download "
-                                     f"{model_id}. Add a model folder instead.")
+            self._offline(model_id)
             return
+        self.hub_button.setEnabled(False)
+        self.hub_cancel.show()
+        self.hub_progress.setValue(0)
+        self.hub_progress.show()
+        self.status_label.setText(f"Downloading {model_id}…")
+
+        def task(state):
+            from sftgui.core.hub import download_model
+
+            return download_model(model_id, progress=state.progress, cancelled=lambda: state.is_cancelled)
+
+        self.ctx.jobs.start("hub", task, on_progress=self._download_progress,
+                            on_done=lambda folder: self._downloaded(model_id, folder),
+                            on_failed=lambda exc, details: self._download_failed(model_id, exc))
+
+    def _download_progress(self, fraction: float, message: str) -> None:
+        self.hub_progress.setValue(int(fraction * 1000))
+        self.status_label.setText(f"{message} ({fraction:.0%})")
+
+    def _download_ended(self) -> None:
+        self.hub_button.setEnabled(True)
+        self.hub_cancel.hide()
+        self.hub_progress.hide()
+
+    def cancel_download(self) -> None:
+        self.ctx.jobs.cancel("hub")  # the worker stops at its next progress step; what it sends is dropped
+        self._download_ended()
+        self.status_label.setText("Download cancelled.")
+
+    def _downloaded(self, model_id: str, folder) -> None:
+        self._download_ended()
         self.ctx.chosen_model, self.ctx.continue_from = model_id, None
-        self.status_label.setText(f"{model_id} will be downloaded when training starts.")
+        self.refresh()
+        self.status_label.setText(f"Downloaded {model_id}; training will start from it.")
         self.ctx.modelChanged.emit()
+
+    def _download_failed(self, model_id: str, exc) -> None:
+        from sftgui.core.hub import HubOffline
+
+        self._download_ended()
+        if isinstance(exc, HubOffline):
+            self._offline(model_id)
+        elif isinstance(exc, UserError):
+            self.status_label.setText("")
+            dialogs.show_error(self, f"{model_id} cannot be used: {exc}")
+        else:
+            dialogs.show_exception(self, exc, doing=f"downloading {model_id}", log_dir=self.ctx.log_dir)
+
+    def _offline(self, model_id: str) -> None:
+        message = (f"You are offline: {model_id} can't be downloaded; models already in the Hugging Face cache "
+                   "are listed above.")
+        self.status_label.setText(message)
+        dialogs.show_error(self, message)
