@@ -80,9 +80,11 @@ def test_sigkill_of_a_real_sftgui_train_at_random_moments(ws_path, tiny_model_di
         proc = sftgui_process("--workspace", ws_path, "train", "--project", "tickets", "--model", tiny_model_dir,
                               "--epochs", 2, "--batch-size", 8, "--max-length", 32, "--lr", 0.03, "--json-events",
                               stderr=subprocess.DEVNULL)
+        kill_after = rng.randint(1, 19)  # of the 20 steps, so the kill lands while it trains or checkpoints
         try:
-            assert any(json.loads(line)["event"] == "Started" for line in proc.stdout)
-            time.sleep(rng.uniform(0.0, 1.5))  # 2 epochs of the tiny model take a second or two
+            steps = (1 for line in proc.stdout if json.loads(line)["event"] == "StepLogged")
+            assert sum(1 for _ in zip(range(kill_after), steps)) == kill_after
+            time.sleep(rng.uniform(0.0, 0.1))
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
