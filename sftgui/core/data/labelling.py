@@ -122,6 +122,11 @@ def fetch_rows(ws, project, flt: RowFilter | None = None, offset: int = 0, limit
     return draft_repo.fetch_rows(get_project(ws, project).id, flt, offset, limit)
 
 
+def rows_by_id(ws, project, row_ids) -> dict[int, DraftRow]:
+    """The project's rows with these ids, as they are now (for lists kept by id, e.g. review hints)."""
+    return draft_repo.get_rows(get_project(ws, project).id, [int(i) for i in row_ids])
+
+
 def progress(ws, project) -> Progress:
     project = get_project(ws, project)
     total = draft_repo.count_rows(project.id)
