@@ -8,7 +8,9 @@ from pathlib import Path
 from sftgui.config import TrainConfig
 from sftgui.core.training.hardware import Hardware
 
-BEST_METRIC = {"accuracy": ("eval_accuracy", True), "macro_f1": ("eval_macro_f1", True), "loss": ("eval_loss", False)}
+# accuracy and F1 are compared with the validation loss as the tie-breaker (see session._compute_metrics)
+BEST_METRIC = {"accuracy": ("eval_select_accuracy", True), "macro_f1": ("eval_select_macro_f1", True),
+               "loss": ("eval_loss", False)}
 
 
 def total_steps(config: TrainConfig, n_train: int, batch_size: int, grad_accumulation: int) -> int:

@@ -152,3 +152,17 @@ def test_class_weights_and_label_smoothing_train(ws, tiny_model_dir):
                                     label_smoothing=0.1, epochs=2), Recorder())
     assert result.status == "completed", result.error
     assert runs_repo.get_run(result.run_id).config["class_weights"] == "balanced"
+
+
+def test_the_best_checkpoint_breaks_ties_by_validation_loss(ws, tiny_project, tiny_model_dir):
+    """Equal F1 at two evaluations is common on small validation sets: the kept model must be
+    the one with the lower validation loss, not simply the earliest."""
+    project, snapshot = tiny_project
+    rec = Recorder()
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, epochs=5), rec)
+    assert result.status == "completed", result.error
+    per_epoch = rec.of(ev.Evaluated)[:-1]  # the last one re-measures the model that was kept
+    best = max(per_epoch, key=lambda e: (e.macro_f1, -e.loss))
+    kept = result.version.metrics["validation"]
+    assert kept["macro_f1"] == pytest.approx(best.macro_f1)
+    assert kept["loss"] == pytest.approx(best.loss, rel=1e-4)

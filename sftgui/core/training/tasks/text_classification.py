@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -101,16 +102,17 @@ class TextClassification:
         overrides = {k: dropout for k in _DROPOUT_KEYS if dropout is not None and hasattr(config, k)}
         n_start = len(parent_labels) if parent_labels else len(labels)
         start_labels = parent_labels or labels
-        model = AutoModelForSequenceClassification.from_pretrained(
-            str(model_dir),
-            num_labels=n_start,
-            id2label=dict(enumerate(start_labels)),
-            label2id={lab: i for i, lab in enumerate(start_labels)},
-            ignore_mismatched_sizes=not parent_labels,  # a base model's own head (if any) is replaced
-            use_safetensors=True,
-            trust_remote_code=False,
-            **overrides,
-        )
+        with _quiet_transformers():  # its "classifier MISSING" load report is expected: the head is new
+            model = AutoModelForSequenceClassification.from_pretrained(
+                str(model_dir),
+                num_labels=n_start,
+                id2label=dict(enumerate(start_labels)),
+                label2id={lab: i for i, lab in enumerate(start_labels)},
+                ignore_mismatched_sizes=not parent_labels,  # a base model's own head (if any) is replaced
+                use_safetensors=True,
+                trust_remote_code=False,
+                **overrides,
+            )
         if len(labels) > n_start:
             grow_head(model, labels)
         model.config.problem_type = "single_label_classification"
@@ -156,3 +158,15 @@ def grow_head(model, labels: list[str]) -> None:
     model.config.id2label = dict(enumerate(labels))
     model.config.label2id = {lab: i for i, lab in enumerate(labels)}
     model.num_labels = len(labels)
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    from transformers.utils import logging as hf_logging
+
+    previous = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(previous)
