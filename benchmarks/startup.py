@@ -26,17 +26,14 @@ app = QApplication(sys.argv[:1])
 if sys.argv[1] == "bare":
     win = QMainWindow()
     win.resize(1280, 800)
-else:
-    from sftgui.qt.app import create_app
-    from sftgui.qt.main_window import MainWindow
+    win.show()
+else:  # exactly what `sftgui gui` does (sftgui.qt.app.main), up to the event loop
+    from pathlib import Path
+    from sftgui.qt.app import create_app, launch
     create_app()
-    win = MainWindow()
+    win = launch(Path(sys.argv[2]))
 f = FirstPaint()
 win.installEventFilter(f)
-win.show()
-if sys.argv[1] != "bare":
-    from pathlib import Path
-    QTimer.singleShot(0, lambda: win.open_workspace_at(Path(sys.argv[2])))
 app.exec()
 if sys.argv[1] != "bare":
     win.shutdown()

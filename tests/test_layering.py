@@ -67,3 +67,14 @@ def test_help_answers_without_torch():
     assert "usage: sftgui" in out.stdout
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     assert "torch" not in imported and "transformers" not in imported
+
+
+def test_window_start_up_imports_stay_light():
+    # The window must paint before torch/transformers (and pyqtgraph/numpy) load.
+    code = (
+        "import sys, sftgui.qt.app, sftgui.qt.main_window;"
+        "heavy=[m for m in ('torch','transformers','datasets','pyqtgraph','numpy') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

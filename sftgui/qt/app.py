@@ -46,16 +46,22 @@ def warm_up(state) -> list[str]:
     return load_heavy(lambda: state.is_cancelled)
 
 
-def main(workspace: Path, argv: list[str] | None = None) -> int:
+def launch(workspace: Path):
+    """Show the main window; the workspace opens (a dialog if locked/damaged) right after the
+    first paint, then the heavy libraries warm up in a worker."""
     from sftgui.qt.main_window import MainWindow
 
-    app = create_app(argv)
     window = MainWindow()
     install_excepthook(window)
     window.show()
-    # After the first paint: open the workspace (a dialog if locked/damaged), then warm up.
-    QTimer.singleShot(0, lambda: window.open_workspace_at(Path(workspace)))
-    QTimer.singleShot(300, lambda: window.ctx.jobs.start("warmup", warm_up))
+    window.after_first_paint(lambda: window.open_workspace_at(Path(workspace)))
+    window.after_first_paint(lambda: QTimer.singleShot(300, lambda: window.ctx.jobs.start("warmup", warm_up)))
+    return window
+
+
+def main(workspace: Path, argv: list[str] | None = None) -> int:
+    app = create_app(argv)
+    window = launch(workspace)
     try:
         return int(app.exec())
     finally:

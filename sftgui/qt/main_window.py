@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,22 +17,54 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QToolBar,
+    QWidget,
 )
 
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
 from sftgui.qt.context import AppContext
-from sftgui.qt.pages.compare import ComparePage
-from sftgui.qt.pages.data import DataPage
-from sftgui.qt.pages.export import ExportPage
-from sftgui.qt.pages.label import LabelPage
-from sftgui.qt.pages.model import ModelPage
-from sftgui.qt.pages.playground import TryPage
-from sftgui.qt.pages.train import TrainPage
-from sftgui.qt.pages.versions import VersionsPage
-from sftgui.qt.pages.welcome import WelcomePage
 
-STEPS = (WelcomePage, ModelPage, DataPage, LabelPage, TrainPage, VersionsPage, ComparePage, ExportPage, TryPage)
+# (key, module in sftgui.qt.pages, class, title). A page's module is imported when the page is
+# first needed: the window paints before pyqtgraph and numpy load, and the other pages are built
+# one per event-loop turn right after the first paint.
+STEPS = (
+    ("welcome", "welcome", "WelcomePage", "Start"),
+    ("model", "model", "ModelPage", "Model"),
+    ("data", "data", "DataPage", "Data"),
+    ("label", "label", "LabelPage", "Label"),
+    ("train", "train", "TrainPage", "Train"),
+    ("versions", "versions", "VersionsPage", "Versions"),
+    ("compare", "compare", "ComparePage", "Compare"),
+    ("export", "export", "ExportPage", "Export"),
+    ("try", "playground", "TryPage", "Try it"),
+)
+KEYS = [step[0] for step in STEPS]
+
+
+class _AfterFirstPaint(QObject):
+    """Holds work (opening the workspace, building pages) until the window's first paint, so the
+    person sees the window as early as a bare one would appear."""
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.painted = False
+        self.callbacks: list = []
+        window.installEventFilter(self)
+
+    def add(self, callback) -> None:
+        if self.painted:
+            QTimer.singleShot(0, callback)
+        else:
+            self.callbacks.append(callback)
+
+    def eventFilter(self, obj, event) -> bool:
+        if not self.painted and event.type() == QEvent.Type.Paint:
+            self.painted = True
+            obj.removeEventFilter(self)
+            for callback in self.callbacks:
+                QTimer.singleShot(0, callback)
+            self.callbacks.clear()
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -43,22 +75,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("sftgui")
         self.setMinimumSize(QSize(760, 520))
 
-        self.pages = [cls(self.ctx) for cls in STEPS]
+        self.pages: list = [None] * len(STEPS)  # built on first use (see STEPS)
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("stepSidebar")
         self.sidebar.setAccessibleName("Steps")
         self.sidebar.setIconSize(QSize(16, 16))
         self.stack = QStackedWidget()
-        for i, page in enumerate(self.pages):
-            item = QListWidgetItem(("" if i == 0 else f"{i}. ") + (page.title if i else "Start"))
+        for i, (_key, _module, _cls, title) in enumerate(STEPS):
+            item = QListWidgetItem(("" if i == 0 else f"{i}. ") + title)
             item.setSizeHint(QSize(160, 34))
             self.sidebar.addItem(item)
-            self.stack.addWidget(page)
-            nxt = self.pages[i + 1].title if i + 1 < len(self.pages) else None
-            if i:
-                page.set_next_label(nxt)
-            page.nextRequested.connect(self.next_step)
-            page.stateChanged.connect(self.update_states)
+            self.stack.addWidget(QWidget())  # placeholder until the page is built
         self.sidebar.setFixedWidth(self.sidebar.sizeHintForColumn(0) + 40)
         self.sidebar.currentRowChanged.connect(self._show_row)
 
@@ -75,10 +102,7 @@ class MainWindow(QMainWindow):
         self.workspace_label = QLabel()
         self.statusBar().addPermanentWidget(self.workspace_label)
 
-        welcome = self.pages[0]
-        welcome.sampleRequested.connect(self.create_sample_project)
-        welcome.newProjectRequested.connect(self.new_project)
-        welcome.openWorkspaceRequested.connect(self.choose_workspace)
+        self._build_page(0)
         self.ctx.workspaceChanged.connect(self._workspace_changed)
         self.ctx.projectChanged.connect(self._project_changed)
         for signal in (self.ctx.dataChanged, self.ctx.versionsChanged, self.ctx.modelChanged):
@@ -88,6 +112,49 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.sidebar.setCurrentRow(0)
         self.update_states()
+        self._first_paint = _AfterFirstPaint(self)
+        self.after_first_paint(self._build_next_page)
+
+    def after_first_paint(self, callback) -> None:
+        """Run `callback` once the window has painted (at once if it already has)."""
+        self._first_paint.add(callback)
+
+    def _build_page(self, index: int):
+        """Import and build one page (once), putting it in its placeholder's place."""
+        if self.pages[index] is not None:
+            return self.pages[index]
+        import importlib
+
+        key, module, cls_name, _title = STEPS[index]
+        page = getattr(importlib.import_module(f"sftgui.qt.pages.{module}"), cls_name)(self.ctx)
+        self.pages[index] = page
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        if index:
+            page.set_next_label(STEPS[index + 1][3] if index + 1 < len(STEPS) else None)
+        page.nextRequested.connect(self.next_step)
+        page.stateChanged.connect(self.update_states)
+        if key == "welcome":
+            page.sampleRequested.connect(self.create_sample_project)
+            page.newProjectRequested.connect(self.new_project)
+            page.openWorkspaceRequested.connect(self.choose_workspace)
+        if self.ctx.ws is not None and index == current:
+            self._refresh(page)
+        return page
+
+    def _build_next_page(self) -> None:
+        """Build the pages not built yet, one per event-loop turn, so the window stays live."""
+        missing = [i for i, p in enumerate(self.pages) if p is None]
+        if not missing:
+            return
+        self._build_page(missing[0])
+        self.update_states()
+        if len(missing) > 1:
+            QTimer.singleShot(0, self._build_next_page)
 
     # -- building ------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -125,8 +192,8 @@ class MainWindow(QMainWindow):
         prev = go.addAction("&Previous step", self.previous_step)
         prev.setShortcut(QKeySequence("Ctrl+PgUp"))
         go.addSeparator()
-        for i, page in enumerate(self.pages[1:], start=1):
-            action = go.addAction(page.title, lambda row=i: self.sidebar.setCurrentRow(row))
+        for i, step in enumerate(STEPS[1:], start=1):
+            action = go.addAction(step[3], lambda row=i: self.sidebar.setCurrentRow(row))
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -134,10 +201,10 @@ class MainWindow(QMainWindow):
 
     # -- navigation ----------------------------------------------------------------------------
     def page(self, key: str):
-        return next(p for p in self.pages if p.key == key)
+        return self._build_page(KEYS.index(key))
 
     def show_step(self, key: str) -> None:
-        self.sidebar.setCurrentRow(next(i for i, p in enumerate(self.pages) if p.key == key))
+        self.sidebar.setCurrentRow(KEYS.index(key))
 
     def next_step(self) -> None:
         self.sidebar.setCurrentRow(min(self.sidebar.currentRow() + 1, len(self.pages) - 1))
@@ -148,8 +215,9 @@ class MainWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
+        page = self._build_page(row)
         self.stack.setCurrentIndex(row)
-        self._refresh(self.pages[row])
+        self._refresh(page)
 
     def _refresh(self, page) -> None:
         try:
@@ -162,6 +230,8 @@ class MainWindow(QMainWindow):
         """The sidebar's tick / warning per step, with the reason in the tooltip."""
         style = self.style()
         for i, page in enumerate(self.pages):
+            if page is None:
+                continue
             item = self.sidebar.item(i)
             try:
                 st = page.state()
@@ -223,7 +293,7 @@ class MainWindow(QMainWindow):
     def _project_changed(self, project) -> None:
         self._fill_projects()
         self.setWindowTitle(f"{project.name} — sftgui" if project else "sftgui")
-        self._refresh(self.pages[self.stack.currentIndex()])
+        self._refresh(self._build_page(self.stack.currentIndex()))
         self.update_states()
 
     def new_project(self) -> None:

@@ -30,9 +30,23 @@ def test_keyboard_moves_between_steps(window, qtbot):
 def test_no_page_is_cut_off_at_1280x800(window):
     window.resize(1280, 800)
     available = window.stack.size()
-    for page in window.pages:
+    for key in ("welcome", "model", "data", "label", "train", "versions", "compare", "export", "try"):
+        page = window.page(key)
         hint = page.minimumSizeHint()
         assert hint.width() <= available.width() and hint.height() <= available.height(), page.key
+
+
+def test_window_paints_before_the_other_pages_are_built(window, qtbot):
+    """Start-up: only the welcome page exists at first; the rest follow right after the first paint."""
+    from sftgui.qt.main_window import MainWindow
+
+    fresh = MainWindow()
+    qtbot.addWidget(fresh)
+    assert [p is not None for p in fresh.pages] == [True] + [False] * 8
+    fresh.show()
+    qtbot.waitUntil(lambda: all(p is not None for p in fresh.pages), timeout=10_000)
+    assert [p.key for p in fresh.pages][-1] == "try"
+    fresh.shutdown()
 
 
 def _open_and_expect_dialog(qtbot, path, words):
