@@ -84,21 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _log_unexpected(ctx: Context, exc: BaseException) -> Path | None:
     """Write the traceback to the workspace's logs/ (or a temp folder) and return the file."""
-    import datetime
     import tempfile
     import traceback
 
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    from sftgui.errorlog import write_error_log
+
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    for folder in (ctx.workspace_path / "logs", Path(tempfile.gettempdir())):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"sftgui-error-{stamp}.log"
-            path.write_text(f"sftgui {__version__}\nargv: {sys.argv}\n\n{text}", encoding="utf-8")
-            return path
-        except OSError:
-            continue
-    return None
+    return write_error_log([ctx.workspace_path / "logs", tempfile.gettempdir()], f"argv: {sys.argv}\n\n{text}",
+                           origin="command line")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,14 +49,16 @@ def test_checker_catches_a_violation(tmp_path, monkeypatch):
     assert _violations("core", QT_MODULES) == ["sftgui/core/bad.py imports PySide6"]
 
 
-def test_cli_import_stays_light():
-    code = (
-        "import sys, sftgui.cli as c; c.build_parser();"
-        "heavy=[m for m in ('torch','transformers','datasets','PySide6','pyqtgraph') if m in sys.modules];"
-        "print(','.join(heavy))"
-    )
+def _loaded_after(statement: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has loaded after running `statement`."""
+    code = f"import sys; {statement}; print(','.join(m for m in {modules!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+def test_cli_import_stays_light():
+    heavy = ("torch", "transformers", "datasets", "PySide6", "pyqtgraph")
+    assert _loaded_after("import sftgui.cli as c; c.build_parser()", heavy) == []
 
 
 def test_help_answers_without_torch():
@@ -71,10 +73,5 @@ def test_help_answers_without_torch():
 
 def test_window_start_up_imports_stay_light():
     # The window must paint before torch/transformers (and pyqtgraph/numpy) load.
-    code = (
-        "import sys, sftgui.qt.app, sftgui.qt.main_window;"
-        "heavy=[m for m in ('torch','transformers','datasets','pyqtgraph','numpy') if m in sys.modules];"
-        "print(','.join(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    heavy = ("torch", "transformers", "datasets", "pyqtgraph", "numpy")
+    assert _loaded_after("import sftgui.qt.app, sftgui.qt.main_window", heavy) == []

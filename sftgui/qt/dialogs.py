@@ -6,7 +6,6 @@ event loop, a running training job or a test driving the window.
 
 from __future__ import annotations
 
-import datetime
 import traceback
 from pathlib import Path
 
@@ -45,16 +44,9 @@ def show_exception(parent: QWidget | None, exc: BaseException, *, doing: str = "
 
 def write_log(log_dir: Path, text: str) -> Path | None:
     """Write `text` to `<log_dir>/sftgui-error-<time>.log`; None when the folder is not writable."""
-    from sftgui import __version__
+    from sftgui.errorlog import write_error_log
 
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / f"sftgui-error-{stamp}.log"
-        path.write_text(f"sftgui {__version__} (desktop app)\n\n{text}", encoding="utf-8")
-        return path
-    except OSError:
-        return None
+    return write_error_log([log_dir], text, origin="desktop app")
 
 
 def ask(parent: QWidget | None, title: str, question: str, yes: str, no: str = "Cancel") -> bool:
