@@ -138,10 +138,10 @@ class BlobStore:
             if self._pending is not None:  # nested: the outer batch does the flushing
                 yield
                 return
-            self._pending = {}
+            self._pending = pending = {}
             try:
                 yield
-                pending, self._pending = self._pending, None
+                self._pending = None  # blobs written from here on are not part of the batch
                 if pending:
                     with self._writing():
                         _flush_files(self.tmp, pending.values())
@@ -149,9 +149,9 @@ class BlobStore:
                             self._place(tmp, digest, sync_dir=False)
                         _flush_dirs(self.root, {self.path(d).parent for d in pending})
             finally:
-                for tmp in (self._pending or {}).values():
-                    tmp.unlink(missing_ok=True)
                 self._pending = None
+                for tmp in pending.values():  # placed ones were renamed away already
+                    tmp.unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
     def get_bytes(self, digest: str) -> bytes:

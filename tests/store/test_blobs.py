@@ -79,3 +79,22 @@ def test_a_failed_batch_leaves_no_blob_and_no_temp_file(tmp_path):
     with store.batch():
         digest = store.put_bytes(b"written inside the batch")
     assert store.get_bytes(digest) == b"written inside the batch"
+
+
+def test_a_failed_flush_at_the_end_of_a_batch_leaves_no_temp_file(tmp_path, monkeypatch):
+    import errno
+
+    from sftgui.errors import UserError
+    from sftgui.store import blobs as blobs_module
+
+    store = BlobStore(tmp_path / "blobs")
+
+    def disk_full(folder, files):  # the flush is where a full disk shows up for buffered writes
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(blobs_module, "_flush_files", disk_full)
+    with pytest.raises(UserError, match="disk is full"):
+        with store.batch():
+            digest = store.put_bytes(b"never flushed")
+    assert not store.has(digest)
+    assert list(store.tmp.iterdir()) == []
