@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from sftgui.errors import UserError
 
 SCHEMA_VERSION = 1
+# max_length 0 means "auto": long enough for 95% of the training texts, at most what the model reads.
+# The engine records the length it chose in the run's and the version's config.
+AUTO_LENGTH = 0
 
 PRESETS: dict[str, dict] = {
     # Quick: short texts, a high learning rate, 2 epochs (the sample set is at 100% validation accuracy after 1).
-    "quick": dict(epochs=2, learning_rate=1e-4, batch_size=16, max_length=64, warmup=0.1,
+    "quick": dict(epochs=2, learning_rate=1e-4, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
                   early_stopping=False),
-    "balanced": dict(epochs=5, learning_rate=5e-5, batch_size=16, max_length=128, warmup=0.1,
+    "balanced": dict(epochs=5, learning_rate=5e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
                      early_stopping=True, early_stopping_patience=2),
-    "thorough": dict(epochs=10, learning_rate=3e-5, batch_size=16, max_length=256, warmup=0.1,
+    "thorough": dict(epochs=10, learning_rate=3e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
                      weight_decay=0.01, early_stopping=True, early_stopping_patience=3),
 }
 TASKS = ("text-classification",)
@@ -42,7 +45,7 @@ class TrainConfig:
     learning_rate: float = 5e-5
     batch_size: int = 16
     grad_accumulation: int = 1
-    max_length: int = 128
+    max_length: int = AUTO_LENGTH  # tokens read per text; 0 = auto (see AUTO_LENGTH)
     warmup: float = 0.1  # below 1: a fraction of the steps; 1 or more: a number of steps
     weight_decay: float = 0.01
     dropout: float | None = None  # None keeps the model's own
@@ -113,7 +116,8 @@ class TrainConfig:
         need(0 < self.learning_rate < 1, "The learning rate must be between 0 and 1 (for example 5e-5).")
         need(int(self.batch_size) >= 1, "The batch size must be at least 1.")
         need(int(self.grad_accumulation) >= 1, "Gradient accumulation must be at least 1.")
-        need(8 <= int(self.max_length) <= 8192, "The maximum length must be between 8 and 8192 tokens.")
+        need(int(self.max_length) == AUTO_LENGTH or 8 <= int(self.max_length) <= 8192,
+             "The maximum length must be between 8 and 8192 tokens (or 0 to choose it from the data).")
         need(self.warmup >= 0, "Warm-up cannot be negative.")
         need(0 <= self.weight_decay < 1, "Weight decay must be between 0 and 1.")
         need(self.dropout is None or 0 <= self.dropout < 1, "Dropout must be between 0 and 1.")

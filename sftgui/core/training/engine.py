@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sftgui.config import TrainConfig
+from sftgui.config import AUTO_LENGTH, TrainConfig
 from sftgui.core import events as ev
 from sftgui.core.training.control import CancelToken
 from sftgui.errors import UserError, disk_full, is_disk_full
@@ -150,6 +150,9 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
     labels = task.label_set(rows, parent_labels)
+    if config.max_length == AUTO_LENGTH:  # record the chosen length: the version is evaluated with it
+        length = task.auto_max_length(task.load_tokenizer(source.folder), source.folder, rows)
+        config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
     return _Prepared(ws, config, project, snapshot, rows, source, task, labels, parent_labels)
 
 

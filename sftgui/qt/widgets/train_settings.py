@@ -52,7 +52,7 @@ SETTINGS = (
     Setting("grad_accumulation", "Accumulate batches", "int", "Add up this many batches before a step: "
             "acts like a bigger batch without the memory.", 1, 256),
     Setting("max_length", "Longest text (tokens)", "int", "Texts longer than this many word pieces are cut. "
-            "Longer keeps more of each text but is slower.", 8, 8192),
+            "Longer keeps more of each text but is slower. Automatic reads 95% of your texts whole.", 0, 8192),
     Setting("warmup", "Warm-up", "float", "Start with small steps for this share of training (0.1 = the "
             "first 10%), then go to the full learning rate.", 0, 1000, 2),
     Setting("weight_decay", "Weight decay", "float", "A gentle pull toward small weights that helps the "
@@ -171,6 +171,8 @@ def _editor(s: Setting) -> QWidget:
     if s.kind == "int":
         w = QSpinBox()
         w.setRange(int(s.low), int(s.high))
+        if s.name == "max_length":
+            w.setSpecialValueText("Automatic")  # 0: chosen from the data (config.AUTO_LENGTH)
     elif s.kind == "float":
         w = QDoubleSpinBox()
         w.setDecimals(s.decimals)

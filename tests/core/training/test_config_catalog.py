@@ -14,7 +14,8 @@ from sftgui.errors import UserError
 
 def test_presets_fill_in_settings_and_round_trip_through_json():
     quick, thorough = TrainConfig.from_preset("quick", project="p"), TrainConfig.from_preset("Thorough", project="p")
-    assert quick.epochs < thorough.epochs and quick.max_length < thorough.max_length and thorough.early_stopping
+    assert quick.epochs < thorough.epochs and thorough.early_stopping
+    assert quick.max_length == thorough.max_length == 0  # automatic: chosen from the data at start
     tuned = TrainConfig.from_preset("balanced", project="p", epochs=7, freeze="2", learning_rate=None)
     assert tuned.epochs == 7 and tuned.freeze_layers == 2 and tuned.learning_rate == 5e-5
     text = tuned.to_json()

@@ -166,3 +166,25 @@ def test_the_best_checkpoint_breaks_ties_by_validation_loss(ws, tiny_project, ti
     kept = result.version.metrics["validation"]
     assert kept["macro_f1"] == pytest.approx(best.macro_f1)
     assert kept["loss"] == pytest.approx(best.loss, rel=1e-4)
+
+
+def test_automatic_max_length_fits_the_texts_and_is_recorded(ws, tiny_model_dir):
+    """Max length 0 (every preset's default) becomes the 95th percentile of the training texts'
+    token counts, rounded up to 16, and the version records the number it trained with."""
+    from transformers import AutoTokenizer
+
+    rows = keyword_rows()
+    rows += [{"text": " ".join(["refund money charge"] * 6), "label": "billing"} for _ in range(3)]
+    project, snapshot = make_project(ws, "lengths", rows)
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, max_length=0, epochs=1), Recorder())
+    assert result.status == "completed", result.error
+    recorded = result.version.config
+    assert recorded["extra"]["max_length"] == "auto"
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    from sftgui.core.data.snapshots import load_snapshot_table
+
+    table = load_snapshot_table(ws, snapshot.id).to_pydict()
+    train = [t for t, s in zip(table["text"], table["split"]) if s == "train"]
+    p95 = np.quantile([len(tok(t)["input_ids"]) for t in train], 0.95)
+    assert recorded["max_length"] == min(64, int(np.ceil(p95 / 16) * 16))  # the tiny model reads 64 at most
+    assert runs_repo.get_run(result.run_id).config["max_length"] == recorded["max_length"]

@@ -77,6 +77,24 @@ class TextClassification:
         dd = datasets.load_from_disk(str(folder))
         return {s: dd[s] for s in SPLITS if s in dd}, False
 
+    def auto_max_length(self, tokenizer, model_dir: Path, rows: dict[str, list], *, quantile: float = 0.95) -> int:
+        """Long enough for `quantile` of the training texts (rounded up to a multiple of 16), at most
+        what the model reads: short texts train fast, long ones are not cut to a fixed 64 tokens."""
+        import numpy as np
+        from transformers import AutoConfig
+
+        texts = [str(t or "") for t, s in zip(rows["text"], rows["split"]) if s == "train"][:20_000]
+        limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
+        positions = getattr(AutoConfig.from_pretrained(str(model_dir), trust_remote_code=False),
+                            "max_position_embeddings", None)
+        if positions:
+            limit = min(limit, int(positions))
+        if not texts:
+            return limit
+        lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=limit)["input_ids"]]
+        wanted = int(np.ceil(np.quantile(lengths, quantile) / 16) * 16)
+        return max(16, min(limit, wanted))
+
     def collator(self, tokenizer):
         from transformers import DataCollatorWithPadding
 
