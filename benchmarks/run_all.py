@@ -76,11 +76,19 @@ def write_report(machine: dict, results: list[dict], out_dir: Path) -> None:
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
 
 
+def _previous_results() -> list[dict]:
+    try:
+        return json.loads((HERE / "results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 def main(argv: list[str]) -> int:
     only = [a for a in argv if not a.startswith("-")]
     mods = [m for m in MODULES if not only or any(o in m for o in only)]
     machine = describe()
     results = []
+    previous = _previous_results() if only else []
     for mod in mods:
         print(f"running {mod} ...", flush=True)
         try:
@@ -88,8 +96,12 @@ def main(argv: list[str]) -> int:
         except subprocess.TimeoutExpired:
             res = [{"name": mod, "error": "timed out after 30 minutes"}]
         for r in res:
+            r["module"] = mod
             print(f"  {r.get('name')}: ratio {_fmt_ratio(r)} met={r.get('met')} {r.get('error', '')}", flush=True)
         results += res
+    # A partial run (`make bench BENCH=startup`) replaces only its own modules' rows.
+    results = [r for r in previous if r.get("module") not in mods] + results
+    results.sort(key=lambda r: MODULES.index(r["module"]) if r.get("module") in MODULES else len(MODULES))
     write_report(machine, results, HERE)
     print(f"wrote {HERE / 'results.md'}")
     return 0
