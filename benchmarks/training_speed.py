@@ -45,7 +45,7 @@ def run_sftgui(rows: list[dict], preset: str = "quick", **overrides) -> dict:
                 "wall_s": run.wall_s,
                 "precision": started.precision,
                 "fast_paths": list(started.fast_paths),
-                "config": config.to_dict(),
+                "config": run.config,  # as the engine recorded it (the automatic max length resolved)
             }
         finally:
             ws.close()
@@ -62,7 +62,8 @@ def run() -> list[dict]:
     quick = TrainConfig.from_preset("quick")
     ours = run_sftgui(rows)
     same = train_plain(rows, model, epochs=quick.epochs, batch_size=quick.batch_size, lr=quick.learning_rate,
-                       max_length=quick.max_length, bf16=ours["precision"] == "bf16", group_by_length=True,
+                       max_length=ours["config"]["max_length"], bf16=ours["precision"] == "bf16",
+                       group_by_length=ours["config"]["group_by_length"],
                        warmup=quick.warmup, weight_decay=quick.weight_decay, seed=quick.seed,
                        eval_each_epoch=True, scheduler=quick.scheduler)
     plain = train_plain(rows, model, epochs=3)

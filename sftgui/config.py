@@ -16,10 +16,11 @@ SCHEMA_VERSION = 1
 # max_length 0 means "auto": long enough for 95% of the training texts, at most what the model reads.
 # The engine records the length it chose in the run's and the version's config.
 AUTO_LENGTH = 0
+GROUP_BY_LENGTH_MIN_ROWS = 2000
 
 PRESETS: dict[str, dict] = {
     # Quick: short texts, a high learning rate, 2 epochs (the sample set is at 100% validation accuracy after 1).
-    "quick": dict(epochs=2, learning_rate=1e-4, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
+    "quick": dict(epochs=3, learning_rate=5e-5, batch_size=8, max_length=AUTO_LENGTH, warmup=0.1,
                   early_stopping=False),
     "balanced": dict(epochs=5, learning_rate=5e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
                      early_stopping=True, early_stopping_patience=2),
@@ -66,7 +67,10 @@ class TrainConfig:
     seed: int = 42
     precision: str = "auto"
     device: str = "auto"
-    group_by_length: bool = True
+    # "auto": length-grouped batches from GROUP_BY_LENGTH_MIN_ROWS training rows on. On small sets
+    # nearly every batch then holds texts of one length band, which can line up with the labels:
+    # on 540 drug reviews bf16 + grouping collapsed to the majority class (bf16 alone did not).
+    group_by_length: bool | str = "auto"
     schema_version: int = SCHEMA_VERSION
     extra: dict = field(default_factory=dict)  # free-form notes from the GUI; ignored by the engine
 
@@ -133,6 +137,7 @@ class TrainConfig:
         need(self.precision in PRECISIONS, f"Precision must be one of {', '.join(PRECISIONS)}.")
         need(self.device in DEVICES, f"Device must be one of {', '.join(DEVICES)}.")
         need(self.lora_r >= 1, "The LoRA rank must be at least 1.")
+        need(self.group_by_length in (True, False, "auto"), "Length-grouped batches must be on, off or auto.")
         return self
 
     @property

@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sftgui.config import AUTO_LENGTH, TrainConfig
+from sftgui.config import AUTO_LENGTH, GROUP_BY_LENGTH_MIN_ROWS, TrainConfig
 from sftgui.core import events as ev
 from sftgui.core.training.control import CancelToken
 from sftgui.errors import UserError, disk_full, is_disk_full
@@ -153,6 +153,10 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
     if config.max_length == AUTO_LENGTH:  # record the chosen length: the version is evaluated with it
         length = task.auto_max_length(task.load_tokenizer(source.folder), source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
+    if config.group_by_length == "auto":
+        n_train = sum(1 for s in rows["split"] if s == "train")
+        config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,
+                                extra={**config.extra, "group_by_length": "auto"})
     return _Prepared(ws, config, project, snapshot, rows, source, task, labels, parent_labels)
 
 

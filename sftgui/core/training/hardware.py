@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sftgui.config import GROUP_BY_LENGTH_MIN_ROWS
 from sftgui.errors import UserError
 
 
@@ -72,6 +73,8 @@ def fast_path_sentences(hw: Hardware, *, group_by_length: bool, cache_hit: bool)
         lines = [f"mixed precision: off — {where} has no fast bf16/fp16 arithmetic"]
     if group_by_length:
         lines.append("length-grouped batches: on — texts of similar length train together, less padding")
+    else:
+        lines.append(f"length-grouped batches: off — used from {GROUP_BY_LENGTH_MIN_ROWS:,} training texts on")
     lines.append("dynamic padding: on — each batch is padded only to its longest text")
     lines.append("tokenized data: reused from the cache" if cache_hit
                  else "tokenized data: prepared once and cached for the next run")

@@ -72,7 +72,8 @@ def test_predictions_are_matched_by_row_id_under_group_by_length(ws, tiny_projec
     from sftgui.core.versions import load_version, read_predictions
 
     project, snapshot = tiny_project
-    result = engine.run(tiny_config(project, snapshot, tiny_model_dir), Recorder())
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, group_by_length=True), Recorder())
+    assert result.version.config["group_by_length"] is True
     model, tokenizer = load_version(ws, result.version)
     stored = read_predictions(ws, result.version)["rows"]
     assert len({r["predicted"] for r in stored}) > 1  # a constant model would hide a mix-up
@@ -188,3 +189,12 @@ def test_automatic_max_length_fits_the_texts_and_is_recorded(ws, tiny_model_dir)
     p95 = np.quantile([len(tok(t)["input_ids"]) for t in train], 0.95)
     assert recorded["max_length"] == min(64, int(np.ceil(p95 / 16) * 16))  # the tiny model reads 64 at most
     assert runs_repo.get_run(result.run_id).config["max_length"] == recorded["max_length"]
+
+
+def test_length_grouping_is_automatic_by_training_set_size(ws, tiny_project, tiny_model_dir):
+    project, snapshot = tiny_project  # 96 rows: below the threshold, so plain random order
+    rec = Recorder()
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, epochs=1, group_by_length="auto"), rec)
+    assert result.version.config["group_by_length"] is False
+    assert result.version.config["extra"]["group_by_length"] == "auto"
+    assert any("length-grouped batches: off" in s for s in rec.of(ev.Started)[0].fast_paths)
