@@ -71,13 +71,14 @@ def train_plain(
         kwargs["weight_decay"] = weight_decay
     if scheduler:
         kwargs["lr_scheduler_type"] = scheduler
-    if eval_each_epoch:  # what a careful script does: evaluate and keep the best epoch
+    if eval_each_epoch:  # what a careful script does: evaluate and keep the best epoch by macro F1
         kwargs.update(eval_strategy="epoch", save_strategy="epoch", save_total_limit=2,
-                      load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False)
+                      load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True)
     with tempfile.TemporaryDirectory() as out:
         args = TrainingArguments(output_dir=out, **kwargs)
         trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,
-                          data_collator=DataCollatorWithPadding(tok), processing_class=tok)
+                          data_collator=DataCollatorWithPadding(tok), processing_class=tok,
+                          compute_metrics=_macro_f1(len(labels)) if eval_each_epoch else None)
         t0 = time.perf_counter()
         result = trainer.train()
         wall = time.perf_counter() - t0
@@ -90,3 +91,18 @@ def train_plain(
         "test_accuracy": accuracy,
         "train_rows": len(train),
     }
+
+
+def _macro_f1(n_labels: int):
+    import numpy as np
+
+    def compute_metrics(p):
+        pred, gold = np.argmax(p.predictions, axis=-1), p.label_ids
+        f1s = []
+        for c in range(n_labels):
+            denom = np.sum(pred == c) + np.sum(gold == c)
+            if denom:
+                f1s.append(2 * np.sum((pred == c) & (gold == c)) / denom)
+        return {"macro_f1": float(np.mean(f1s)) if f1s else 0.0}
+
+    return compute_metrics

@@ -12,7 +12,9 @@ from __future__ import annotations
 import gc
 import importlib
 
-HEAVY_MODULES = ("torch", "transformers", "datasets")
+# The top-level packages load their submodules lazily: the Trainer, accelerate and our engine
+# would otherwise be imported (holding the GIL in C-extension set-up) when training starts.
+HEAVY_MODULES = ("torch", "transformers", "datasets", "transformers.trainer", "sftgui.core.training.session")
 
 
 def load_heavy(is_cancelled=lambda: False) -> list[str]:

@@ -13,7 +13,9 @@ def _open_train(window, project):
 
 
 def test_training_updates_plots_and_keeps_the_window_responsive(window, qtbot, sample_project):
-    import torch, transformers, datasets  # noqa: F401,E401 - loaded before the run, as the warm-up does (DESIGN 7)
+    from sftgui.qt.heavy import load_heavy
+
+    load_heavy()  # what the app's warm-up does after the first paint (DESIGN 7)
 
     page = _open_train(window, sample_project)
     fast_settings(page, epochs=2)
