@@ -64,11 +64,11 @@ def main(out_dir: str) -> int:
         wait(app, lambda: label.quality_button.isEnabled())
         shoot("label")
         train = window.page("train")
-        for lr in (1e-4, 3e-5):  # two short runs of the bundled model: v1 and v2
+        for lr in (1e-4, 3e-5):  # two short runs (80 steps) of the bundled model: v1 and v2
             window.show_step("train")
             train.plot.clear()  # the page's Start does this; we launch with our own short config
-            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=16,
-                                             eval_steps=4, log_steps=1, learning_rate=lr, max_length=32)
+            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=80,
+                                             eval_steps=16, log_steps=2, learning_rate=lr, max_length=32)
             train._launch(training_task(ctx.ws, config))
             wait(app, lambda: train.job is None)
         shoot("train")
