@@ -14,28 +14,9 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-class Probe:
-    def __init__(self, interval_ms: int = 5):
-        from PySide6.QtCore import QTimer
-
-        self.interval = interval_ms / 1000
-        self.gaps: list[float] = []
-        self.recording = False
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self):
-        now = time.perf_counter()
-        if self.recording:
-            self.gaps.append(max(0.0, now - self._last - self.interval))
-        self._last = now
-
-    def summary(self) -> dict:
-        g = sorted(self.gaps) or [0.0]
-        return {"p99_ms": g[int(0.99 * (len(g) - 1))] * 1000, "max_ms": g[-1] * 1000, "ticks": len(g)}
+def _summary(probe) -> dict:
+    g = sorted(probe.gaps) or [0.0]
+    return {"p99_ms": g[int(0.99 * (len(g) - 1))] * 1000, "max_ms": g[-1] * 1000, "ticks": len(g)}
 
 
 def _wait(app, cond, timeout_s: float):
@@ -49,6 +30,7 @@ def _wait(app, cond, timeout_s: float):
 
 def sftgui_lag(app, rows) -> dict:
     from sftgui.core import events as ev
+    from sftgui.qt.lag_probe import LagProbe
     from sftgui.core.data import importers
     from sftgui.core.projects import create_project
     from sftgui.qt.main_window import MainWindow
@@ -69,19 +51,19 @@ def sftgui_lag(app, rows) -> dict:
         page = win.page("train")
         page.settings.advanced.setChecked(True)
         page.settings.fields["epochs"].setValue(1)
-        probe = Probe()
+        probe = LagProbe(interval_ms=5)
         original = page.on_event
 
         def on_event(e):
             if isinstance(e, ev.Started):
-                probe.recording = True
+                probe.gaps.clear()  # the goal counts from the start of training
             original(e)
 
         page.on_event = on_event
         page.start_button.click()
         _wait(app, lambda: page.job is None, 1500)
-        probe.timer.stop()
-        result = probe.summary()
+        probe.stop()
+        result = _summary(probe)
         result["version"] = page.last_version
         win.shutdown()
         win.close()
@@ -94,18 +76,18 @@ def plain_thread_lag(app, rows) -> dict:
 
     from benchmarks.plain_trainer import train_plain
     from sftgui.paths import bundled_model_dir
+    from sftgui.qt.lag_probe import LagProbe
 
     class T(QThread):
         def run(self):
             self.result = train_plain(rows, str(bundled_model_dir()), epochs=1, max_length=64, batch_size=16)
 
-    probe = Probe()
-    probe.recording = True
+    probe = LagProbe(interval_ms=5)
     t = T()
     t.start()
     _wait(app, t.isFinished, 1500)
-    probe.timer.stop()
-    return probe.summary()
+    probe.stop()
+    return _summary(probe)
 
 
 def plot_redraw_ms(app) -> float:

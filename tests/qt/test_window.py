@@ -36,7 +36,7 @@ def test_no_page_is_cut_off_at_1280x800(window):
         assert hint.width() <= available.width() and hint.height() <= available.height(), page.key
 
 
-def test_window_paints_before_the_other_pages_are_built(window, qtbot):
+def test_window_paints_before_the_other_pages_are_built(qtbot):
     """Start-up: only the welcome page exists at first; the rest follow right after the first paint."""
     from sftgui.qt.main_window import MainWindow
 
