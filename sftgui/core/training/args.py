@@ -57,7 +57,7 @@ def build_training_args(config: TrainConfig, output_dir: Path, hw: Hardware, *, 
         greater_is_better=greater,
         logging_strategy="steps",
         logging_steps=log_steps,
-        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+        # length grouping is RowIdTrainer's own sampler: the Trainer's would also reorder evaluation
         # row_id must reach the collator so predictions can be matched to rows (DESIGN section 7).
         remove_unused_columns=False,
         label_names=["labels", "row_id"],

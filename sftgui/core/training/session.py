@@ -81,6 +81,7 @@ class TrainingSession:
         from sftgui.core.training.adapt import apply_freeze, apply_lora
         from sftgui.core.training.args import build_training_args
         from sftgui.core.training.callbacks import BridgeCallback
+        from sftgui.core.training.fast_dropout import use_fast_dropout
         from sftgui.core.training.hardware import fast_path_sentences
         from sftgui.core.training.trainer import RowIdTrainer, weighted_loss
 
@@ -94,11 +95,12 @@ class TrainingSession:
             model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout)
         else:
             apply_freeze(model, cfg.freeze)
+        fast_dropout = use_fast_dropout(model) if self.hw.device == "cpu" else []
         args = build_training_args(cfg, self.out_dir, self.hw, n_train=len(self.data["train"]),
                                    batch_size=self.batch, grad_accumulation=self.accum)
         started = dict(epochs=float(cfg.epochs), device=self.hw.device, precision=self.hw.precision,
                        fast_paths=fast_path_sentences(self.hw, group_by_length=cfg.group_by_length,
-                                                      cache_hit=self.cache_hit),
+                                                      cache_hit=self.cache_hit, fast_dropout=bool(fast_dropout)),
                        train_rows=len(self.data["train"]), validation_rows=len(self.data["validation"]),
                        batch_size=self.batch, grad_accumulation=self.accum, labels=tuple(prep.labels))
         self.bridge = BridgeCallback(self.run_id, self._emit, self.cancel,
@@ -116,7 +118,7 @@ class TrainingSession:
             model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
             processing_class=self.tokenizer, data_collator=prep.task.collator(self.tokenizer),
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
-            compute_loss_func=loss_func)
+            compute_loss_func=loss_func, group_by_length=bool(cfg.group_by_length))
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
         self.trainer.remove_callback(ProgressCallback)
@@ -185,6 +187,7 @@ class TrainingSession:
     def finish(self, wall_s: float):
         """Evaluate the best model, predict the test rows, check forgetting, register the version."""
         from sftgui.core.training.adapt import merge_lora
+        from sftgui.core.training.fast_dropout import restore_attention
         from sftgui.core.versions import register_version
 
         prep, labels = self.prep, self.prep.labels
@@ -212,6 +215,7 @@ class TrainingSession:
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
         model = merge_lora(self.trainer.model).to("cpu")
+        restore_attention(model)
         version = register_version(
             prep.ws, prep.project, model, self.tokenizer, labels=labels, base_model=prep.source.base_model,
             run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,

@@ -58,7 +58,7 @@ def tiny_config(project, snapshot, model_dir, **overrides):
 
     values = dict(project=getattr(project, "name", project), snapshot_id=snapshot.id, model=str(model_dir), epochs=3,
                   learning_rate=3e-2, batch_size=8, max_length=32, warmup=0.0, log_steps=2, seed=1,
-                  group_by_length=True)  # the fast path under test (auto turns it off below 2,000 rows)
+                  group_by_length=True)  # the fast path under test (auto turns it off below 200 rows)
     values.update(overrides)
     return TrainConfig.from_dict(values)
 
