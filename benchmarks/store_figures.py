@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 LABELS = ["billing", "login", "bug", "delivery"]
+REPEAT = 7
 
 
 def _dir_bytes(path: Path) -> int:
@@ -75,17 +76,26 @@ def measure(workdir: Path) -> list[dict]:
     tok = AutoTokenizer.from_pretrained(src)
     weights = src / "model.safetensors"
 
-    # register (all bytes new) vs copying the weights file; fresh workspace each time
-    reg_times = []
-    for i in range(3):
-        ws = open_workspace(workdir / f"reg{i}")
+    # register (all bytes new, fresh workspace each time) vs copying the weights file, taken in
+    # turns so that both see the same load. Each copy overwrites the previous one, so its bytes land
+    # in page-cache memory the kernel has just freed; on a VM that reports free memory to its host
+    # (this one does), writing into memory not touched for a while costs ~3x (a copy to a new file
+    # each time measured 320 ms against 103 ms). So each register, likewise, first deletes the
+    # previous one's workspace (untimed): both sides write into just-freed memory.
+    reg_times, copy_times, previous = [], [], None
+    for i in range(REPEAT):
+        copy_times.append(_median_time(lambda: _copy_with_fsync(weights, workdir / "copy.safetensors"), repeat=1))
+        if previous is not None:
+            shutil.rmtree(previous)
+        previous = workdir / f"reg{i}"
+        ws = open_workspace(previous)
         project = create_project(ws, "figures")
         t = time.perf_counter()
         versions.register_version(ws, project, model, tok, labels=LABELS, base_model=str(src))
         reg_times.append(time.perf_counter() - t)
         ws.close()
     register_s = statistics.median(reg_times)
-    copy_s = _median_time(lambda: _copy_with_fsync(weights, workdir / "copy.safetensors"), repeat=3)
+    copy_s = statistics.median(copy_times)
 
     ws = open_workspace(workdir / "ws")
     project = create_project(ws, "figures")
@@ -115,6 +125,12 @@ def measure(workdir: Path) -> list[dict]:
             "value": f"register_version {register_s * 1000:.0f} ms (every tensor hashed, fsynced, read-only); load {load_s * 1000:.0f} ms",
             "ratio": register_s / copy_s,
             "met": register_s / copy_s <= 2.0,
+            "details": {"register_ms": [round(x * 1000) for x in reg_times],
+                        "copy_fsync_ms": [round(x * 1000) for x in copy_times]},
+            "note": f"medians of {REPEAT} runs taken in turns. Both sides flush to disk (the copy fsyncs its "
+            "file; register flushes its blobs before their names and its row). register also hashes every "
+            "tensor and model.safetensors as exports lay it out. Each copy overwrites the last one and each "
+            "register first deletes the last one's workspace (untimed), so both write into just-freed memory.",
         },
         {
             "name": "Store: 10 versions with a frozen encoder",

@@ -87,13 +87,19 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(folder: Path, extra: dict | None = None) -> dict:
-    """`sftgui-manifest.json`: every other file of the folder with its size and sha256."""
-    files = {
-        p.relative_to(folder).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
-    }
+def write_manifest(folder: Path, extra: dict | None = None, known: dict | None = None) -> dict:
+    """`sftgui-manifest.json`: every other file of the folder with its size and sha256.
+
+    `known` maps a file name to the (sha256, bytes) its writer computed from the bytes it wrote;
+    such a file is not read again (unless its size on disk differs, then it is re-hashed).
+    """
+    known = known or {}
+    files = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            name, size = p.relative_to(folder).as_posix(), p.stat().st_size
+            digest = known[name][0] if name in known and known[name][1] == size else sha256_file(p)
+            files[name] = {"sha256": digest, "bytes": size}
     manifest = {**(extra or {}), "files": files}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -186,6 +192,8 @@ def build_export(
 ) -> Path:
     """Write an export from whatever `fill_hf_folder(dest)` writes as a standard HF folder.
 
+    `fill_hf_folder` may return {file name: (sha256, bytes)} for files whose hash it computed
+    while writing them; the manifest then takes those instead of reading the files again.
     `facts` feed the model card (see `model_card.render_model_card`).
     """
     from sftgui import __version__
@@ -204,7 +212,8 @@ def build_export(
         folder = target.with_name(target.name + ".folder") if fmt == "zip" else target
         folder.mkdir()
         _tell(progress, 0.05, "Writing the model files")
-        fill_hf_folder(folder)
+        filled = fill_hf_folder(folder)
+        known = filled if isinstance(filled, dict) else None
         if fmt == "onnx":
             _tell(progress, 0.4, "Converting to ONNX")
             export_onnx(folder, folder / ONNX_FILE)
@@ -213,7 +222,7 @@ def build_export(
         _tell(progress, 0.8, "Writing the model card")
         (folder / CARD).write_text(render_model_card(facts), encoding="utf-8")
         _tell(progress, 0.85, "Writing the manifest")
-        write_manifest(folder, {"format": fmt, "name": facts.get("name"), "sftgui_version": __version__})
+        write_manifest(folder, {"format": fmt, "name": facts.get("name"), "sftgui_version": __version__}, known)
         if fmt == "zip":
             _tell(progress, 0.9, "Packing the archive")
             zip_folder(folder, target)
@@ -268,8 +277,14 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
     check_destination(destination(out, fmt), force)
     _tell(progress, 0.0, f"Preparing {version.ref}")
     facts = card_facts(ws, version)
+
+    def fill(folder: Path) -> dict:
+        hashes: dict = {}  # model.safetensors' sha256, computed while its verified bytes were written
+        materialize_version(ws, version, folder, hashes=hashes)
+        return hashes
+
     return build_export(
-        lambda folder: materialize_version(ws, version, folder),
+        fill,
         out,
         fmt=fmt,
         facts=facts,

@@ -5,6 +5,10 @@ one blob holding the raw little-endian bytes of the contiguous tensor, and a JSO
 them: `{"format": 1, "tensors": {name: {blob, dtype, shape}}, "files": {file name: blob}}`.
 `files` holds config.json (with id2label/label2id), the tokenizer files and labels.json. A tensor
 that did not change between versions (a frozen encoder) is therefore stored once for all of them.
+Manifests written since issue 9 also hold `"safetensors": {sha256, bytes, header_sha256}`: the
+hash of model.safetensors as `materialize_version` lays it out (header, then the blobs), so an
+export checks every blob once instead of also re-hashing the whole file; older manifests lack it
+and are read as before.
 
 Order of writes: every blob, then the manifest blob, then the version row in one transaction, so
 a version is visible only once complete, and a crash leaves at most unreferenced blobs.
@@ -12,10 +16,16 @@ a version is visible only once complete, and a crash leaves at most unreferenced
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import mmap
+import os
+import struct
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sftgui.errors import DamagedBlob, UserError
@@ -124,10 +134,16 @@ def register_version(
         # One flush for all blobs, finished before the row that names them commits (DESIGN 4.4)
         with blobs.batch():
             tensors, total, new = {}, 0, 0
-            for name, tensor in model.state_dict().items():
-                data = _tensor_bytes(tensor)
-                digest, added = blobs.add_bytes(data)
-                tensors[name] = {"blob": digest, "dtype": str(tensor.dtype).removeprefix("torch."), "shape": list(tensor.shape)}
+            state = list(model.state_dict().items())
+            views = [_tensor_bytes(tensor) for _, tensor in state]  # no copies: views of the tensors
+            for name, tensor in state:
+                tensors[name] = {"dtype": str(tensor.dtype).removeprefix("torch."), "shape": list(tensor.shape)}
+            # model.safetensors' sha256 as exports will lay it out, hashed while the blobs are
+            # written, so that an export needs one hash pass (checking the blobs), not two
+            layout = _safetensors_layout(tensors) if len(tensors) == len(state) else None
+            weights_file = _weights_file_facts(*layout, dict(zip(tensors, views))) if layout else (lambda: None)
+            for (name, tensor), data, (digest, added) in zip(state, views, blobs.add_many(views)):
+                tensors[name] = {"blob": digest, **tensors[name]}
                 total += data.nbytes
                 new += data.nbytes if added else 0
             files = {}
@@ -136,6 +152,8 @@ def register_version(
                 files[name] = digest
                 new += len(data) if added else 0
             manifest = {"format": MANIFEST_FORMAT, "tensors": tensors, "files": files}
+            if (facts := weights_file()) is not None:
+                manifest["safetensors"] = facts
             manifest_blob = blobs.put_bytes(_json_bytes(manifest))
             predictions_blob = blobs.put_bytes(_json_bytes(predictions)) if predictions is not None else None
         return repo.insert_version(
@@ -221,17 +239,164 @@ def load_version(ws, version):
     return model, tokenizer
 
 
-def materialize_version(ws, version, dest_dir) -> Path:
-    """Write a standard Hugging Face folder (config.json, model.safetensors, tokenizer files)."""
-    from safetensors.torch import save_file
+def materialize_version(ws, version, dest_dir, *, hashes: dict | None = None) -> Path:
+    """Write a standard Hugging Face folder (config.json, model.safetensors, tokenizer files).
 
+    `hashes`, when given, receives {"model.safetensors": (sha256, bytes)} of the weights file,
+    computed from the very bytes written (an export's manifest needs it; no second read).
+    """
     version = _version(ws, version)
     manifest = read_manifest(ws, version)
     dest = Path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
-    save_file(load_state_dict(ws, version), str(dest / "model.safetensors"), metadata={"format": "pt"})
+    weights = dest / "model.safetensors"
+    layout = _safetensors_layout(manifest["tensors"])
+    if layout is None:  # a dtype safetensors has no name for here: go through torch
+        from safetensors.torch import save_file
+
+        save_file(load_state_dict(ws, version), str(weights), metadata={"format": "pt"})
+        if hashes is not None:
+            from sftgui.core.export import sha256_file
+
+            hashes[weights.name] = (sha256_file(weights), weights.stat().st_size)
+    else:
+        digest, size = _write_safetensors(ws, version, manifest, layout, weights)
+        if hashes is not None:
+            hashes[weights.name] = (digest, size)
     _write_files(ws, manifest, dest)
     return dest
+
+
+# -- model.safetensors straight from the blobs ------------------------------------------------
+# torch dtype name -> (safetensors dtype, bytes per element)
+_SAFETENSORS_DTYPES = {
+    "float64": ("F64", 8), "float32": ("F32", 4), "float16": ("F16", 2), "bfloat16": ("BF16", 2),
+    "int64": ("I64", 8), "int32": ("I32", 4), "int16": ("I16", 2), "int8": ("I8", 1),
+    "uint64": ("U64", 8), "uint32": ("U32", 4), "uint16": ("U16", 2), "uint8": ("U8", 1),
+    "bool": ("BOOL", 1), "float8_e4m3fn": ("F8_E4M3", 1), "float8_e5m2": ("F8_E5M2", 1),
+}
+
+
+def _safetensors_layout(tensors: dict) -> tuple[bytes, list[tuple[str, int]]] | None:
+    """(the file's header, [(tensor name, bytes)] in file order) for `{name: {dtype, shape}}`, or
+    None when a dtype has no safetensors name. A blob holds exactly a tensor's little-endian bytes,
+    which is how safetensors stores it too, so the file is the header followed by the blobs. Same
+    order as safetensors' own writer: larger elements first, then by name (every tensor aligned)."""
+    entries = []
+    for name, t in tensors.items():
+        if t["dtype"] not in _SAFETENSORS_DTYPES:
+            return None
+        code, itemsize = _SAFETENSORS_DTYPES[t["dtype"]]
+        entries.append((-itemsize, name, code, math.prod(t["shape"]) * itemsize, list(t["shape"])))
+    entries.sort(key=lambda e: (e[0], e[1]))
+    header: dict = {"__metadata__": {"format": "pt"}}
+    order, offset = [], 0
+    for _, name, code, size, shape in entries:
+        header[name] = {"dtype": code, "shape": shape, "data_offsets": [offset, offset + size]}
+        order.append((name, size))
+        offset += size
+    raw = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raw += b" " * (-len(raw) % 8)  # the data starts 8-byte aligned
+    return struct.pack("<Q", len(raw)) + raw, order
+
+
+def _weights_file_facts(header: bytes, order, views: dict):
+    """Start hashing model.safetensors as `_write_safetensors` will lay it out, from the tensors'
+    bytes in memory, on a thread of its own; returns a function giving the manifest's entry
+    `{sha256, bytes, header_sha256}` (None when the bytes do not match the layout)."""
+    if any(views[name].nbytes != size for name, size in order):
+        return lambda: None
+    h = hashlib.sha256(header)
+
+    def run():
+        for name, _ in order:
+            h.update(views[name])
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="sftgui-filehash")
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+
+    def result():
+        future.result()
+        return {"sha256": h.hexdigest(), "bytes": len(header) + sum(size for _, size in order),
+                "header_sha256": hashlib.sha256(header).hexdigest()}
+
+    return result
+
+
+def _damaged(ws, version, name: str, digest: str, problem: str) -> DamagedBlob:
+    """Found on read: mark the version so a rollback to it is refused without re-hashing."""
+    if not ws.readonly:
+        repo.set_damaged(version.id, f"its tensor {name} ({digest[:12]}) is {problem}.")
+    if problem == "missing":
+        return DamagedBlob(f"Stored file {digest[:12]} is missing from {ws.blobs.path(digest).parent}.", digest)
+    return DamagedBlob(f"Stored file {digest[:12]} is damaged (its bytes no longer match its hash).", digest)
+
+
+def _write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple[str, int]:
+    """Write model.safetensors from the version's blobs; returns the file's (sha256, bytes).
+
+    Each blob is mapped once; from that one mapping worker threads check the blob's hash while
+    this thread writes the bytes, so the written bytes are the checked ones and nothing is read
+    twice. The file's sha256 was computed at register time from the same layout (the manifest's
+    `safetensors` entry): it holds when the header is byte for byte the one hashed then and every
+    blob checks out. A manifest without it (older versions) has the file hashed in the same pass.
+    A damaged or missing blob raises DamagedBlob (naming it) and marks the version damaged, as
+    loading does.
+    """
+    header, order = layout
+    total = len(header) + sum(size for _, size in order)
+    known = manifest.get("safetensors") or {}
+    recorded = known.get("sha256") if (
+        known.get("bytes") == total and known.get("header_sha256") == hashlib.sha256(header).hexdigest()
+    ) else None
+    file_hash = None if recorded else hashlib.sha256(header)
+    maps, checks = [], []
+    # the file's running hash (if needed) keeps file order on its own thread; checks use the rest
+    with ThreadPoolExecutor(1, thread_name_prefix="sftgui-filehash") as hasher, \
+            ThreadPoolExecutor(1 if file_hash else 2, thread_name_prefix="sftgui-check") as checker:
+        try:
+            with open(path, "wb") as out:
+                out.write(header)
+                for name, size in order:
+                    digest = manifest["tensors"][name]["blob"]
+                    data = _map_blob(ws, version, name, digest)
+                    maps.append(data)
+                    if len(data) != size:
+                        if _sha256_hex(data) != digest:
+                            raise _damaged(ws, version, name, digest, "corrupt")
+                        raise UserError(f"A stored tensor has {len(data)} bytes where its manifest says {size}; run sftgui verify.")
+                    checks.append((checker.submit(_sha256_hex, data), name, digest))
+                    if file_hash is not None:
+                        hasher.submit(file_hash.update, data)
+                    out.write(data)
+                for check, name, digest in checks:
+                    if check.result() != digest:
+                        raise _damaged(ws, version, name, digest, "corrupt")
+        finally:
+            hasher.shutdown(wait=True, cancel_futures=True)  # nothing may read a mapping once closed
+            checker.shutdown(wait=True, cancel_futures=True)
+            for data in maps:
+                if isinstance(data, mmap.mmap):
+                    data.close()
+    return (recorded or file_hash.hexdigest()), total
+
+
+def _sha256_hex(data) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _map_blob(ws, version, name: str, digest: str):
+    try:
+        fd = os.open(ws.blobs.path(digest), os.O_RDONLY)
+    except FileNotFoundError:
+        raise _damaged(ws, version, name, digest, "missing") from None
+    try:
+        if os.fstat(fd).st_size == 0:
+            return b""
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
 
 
 # -- finding versions -------------------------------------------------------------------------

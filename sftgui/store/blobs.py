@@ -15,6 +15,7 @@ import sys
 import stat
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -22,6 +23,9 @@ from sftgui.errors import DamagedBlob, disk_full_as_user_error
 
 ALGO = "sha256"
 _CHUNK = 1 << 20
+_READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+# Threads that hash while another writes (hashlib releases the GIL on buffers over 2 KiB)
+_HASH_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 class BlobStore:
@@ -49,7 +53,33 @@ class BlobStore:
 
     def add_bytes(self, data: bytes | memoryview) -> tuple[str, bool]:
         """Store the bytes; returns (digest, True when they were new to the store)."""
-        digest = hashlib.sha256(data).hexdigest()
+        return self._add_hashed(_sha256_hex(data), data)
+
+    def add_many(self, buffers) -> list[tuple[str, bool]]:
+        """`add_bytes` for each buffer; the results come in the buffers' order.
+
+        Worker threads hash the buffers, largest first (hashlib releases the GIL), while this thread
+        writes each buffer as soon as its hash is known, so hashing and writing overlap and the
+        biggest tensor's hash does not hold up all the others. Same guarantees as `add_bytes`.
+        """
+        buffers = list(buffers)
+        if _HASH_WORKERS < 2 or len(buffers) < 2:
+            return [self.add_bytes(b) for b in buffers]
+        results: list[tuple[str, bool] | None] = [None] * len(buffers)
+        order = sorted(range(len(buffers)), key=lambda i: -memoryview(buffers[i]).nbytes)
+        with ThreadPoolExecutor(max_workers=_HASH_WORKERS, thread_name_prefix="sftgui-hash") as pool:
+            futures = {pool.submit(_sha256_hex, buffers[i]): i for i in order}
+            try:
+                for done in as_completed(futures):
+                    i = futures[done]
+                    results[i] = self._add_hashed(done.result(), buffers[i])
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        return results  # type: ignore[return-value]
+
+    def _add_hashed(self, digest: str, data) -> tuple[str, bool]:
         if self._pending is not None and digest in self._pending or self._reuse(digest):
             return digest, False
         return self._write(digest, lambda f: f.write(data)), True
@@ -109,21 +139,30 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as f:
                 writer(f)
+                os.fchmod(f.fileno(), _READ_ONLY)  # read-only from the start (writes go through the fd)
                 if self._pending is not None:  # batch(): made durable all at once at the end
                     self._pending[digest] = tmp
+                    f.flush()
+                    _start_writeback(f.fileno())  # the disk works while the next blobs are hashed
                     return digest
                 f.flush()
                 os.fsync(f.fileno())
-            self._place(tmp, digest)
+            self._place(tmp, digest, read_only=True)
             return digest
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
 
-    def _place(self, tmp: Path, digest: str, *, sync_dir: bool = True) -> None:
+    def _place(self, tmp: Path, digest: str, *, sync_dir: bool = True, read_only: bool = False) -> None:
         final = self.path(digest)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        try:
+            os.mkdir(final.parent)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            final.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            os.chmod(tmp, _READ_ONLY)
         os.replace(tmp, final)
         if sync_dir:
             _fsync_dir(final.parent)
@@ -146,7 +185,7 @@ class BlobStore:
                     with self._writing():
                         _flush_files(self.tmp, pending.values())
                         for digest, tmp in pending.items():
-                            self._place(tmp, digest, sync_dir=False)
+                            self._place(tmp, digest, sync_dir=False, read_only=True)
                         _flush_dirs(self.root, {self.path(d).parent for d in pending})
             finally:
                 self._pending = None
@@ -207,6 +246,32 @@ class BlobStore:
             except OSError:
                 pass
         return n
+
+
+def _sha256_hex(data) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _libc() if sys.platform.startswith("linux") else None
+_sync_file_range = getattr(_LIBC, "sync_file_range", None)
+if _sync_file_range is not None:
+    _sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    _sync_file_range.restype = ctypes.c_int
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _start_writeback(fd: int) -> None:
+    """Ask Linux to start writing the file's dirty pages to disk now, without waiting for them.
+    Only a head start for the flush that follows: durability still comes from syncfs/fsync."""
+    if _sync_file_range is not None:
+        _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
 
 
 def _syncfs(path: Path) -> bool:

@@ -98,3 +98,57 @@ def test_a_failed_flush_at_the_end_of_a_batch_leaves_no_temp_file(tmp_path, monk
             digest = store.put_bytes(b"never flushed")
     assert not store.has(digest)
     assert list(store.tmp.iterdir()) == []
+
+
+def test_add_many_matches_add_bytes_in_order_and_stores_each_blob_once(tmp_path):
+    store = BlobStore(tmp_path / "blobs")
+    old = store.put_bytes(b"already stored" * 300)
+    buffers = [b"a" * 5000, memoryview(b"already stored" * 300), b"b" * 10, b"a" * 5000, bytearray(b"c" * 70_000)]
+    with store.batch():
+        got = store.add_many(buffers)
+    assert [d for d, _ in got] == [hashlib.sha256(b).hexdigest() for b in buffers]
+    assert [new for _, new in got] == [True, False, True, False, True]  # repeats and stored ones are not new
+    assert got[1][0] == old
+    assert sorted(store.iter_digests()) == sorted({d for d, _ in got})
+    for (digest, _), data in zip(got, buffers):
+        assert store.get_bytes(digest) == bytes(data)
+        assert not (store.path(digest).stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    assert list(store.tmp.iterdir()) == []
+
+
+def test_add_many_on_one_core_and_outside_a_batch(tmp_path, monkeypatch):
+    import sftgui.store.blobs as blobs_module
+
+    monkeypatch.setattr(blobs_module, "_HASH_WORKERS", 1)
+    store = BlobStore(tmp_path / "blobs")
+    got = store.add_many([b"x" * 3000, b"y" * 3000])
+    assert [store.get_bytes(d) for d, _ in got] == [b"x" * 3000, b"y" * 3000]
+    assert list(store.tmp.iterdir()) == []
+
+
+def test_a_failed_write_in_add_many_leaves_no_blob_and_no_temp_file(tmp_path, monkeypatch):
+    store = BlobStore(tmp_path / "blobs")
+    real, calls = store._write_tmp, []
+
+    def fail_third(digest, writer):
+        calls.append(digest)
+        if len(calls) == 3:
+            raise OSError("disk went away")
+        return real(digest, writer)
+
+    monkeypatch.setattr(store, "_write_tmp", fail_third)
+    with pytest.raises(OSError, match="went away"):
+        with store.batch():
+            store.add_many([bytes([i]) * 4000 for i in range(6)])
+    assert list(store.iter_digests()) == [] and list(store.tmp.iterdir()) == []
+
+
+def test_writeback_hint_is_optional(tmp_path, monkeypatch):
+    """Where sync_file_range is missing (not Linux), batches work the same."""
+    import sftgui.store.blobs as blobs_module
+
+    monkeypatch.setattr(blobs_module, "_sync_file_range", None)
+    store = BlobStore(tmp_path / "blobs")
+    with store.batch():
+        (digest, new), = store.add_many([b"z" * 5000])
+    assert new and store.get_bytes(digest) == b"z" * 5000

@@ -98,3 +98,91 @@ def test_refs_resolve_and_bad_refs_say_what_exists(ws, project, tiny):
         versions.resolve_version(ws, "tickets@staging")
     with pytest.raises(UserError, match="Say which project"):
         versions.resolve_version(ws, "v1")
+
+
+def _sha256(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_materialized_weights_are_what_safetensors_writes_and_their_hash_was_known(ws, project, tiny, tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    model, tok = tiny
+    v = _register(ws, project, model, tok)
+    entry = versions.read_manifest(ws, v)["safetensors"]  # hashed at register time
+    hashes = {}
+    out = versions.materialize_version(ws, v, tmp_path / "hf", hashes=hashes)
+    weights = out / "model.safetensors"
+    assert hashes == {"model.safetensors": (entry["sha256"], entry["bytes"])}
+    assert _sha256(weights) == entry["sha256"] and weights.stat().st_size == entry["bytes"]
+    state = model.state_dict()
+    loaded = load_file(weights)
+    assert loaded.keys() == state.keys() and all(torch.equal(loaded[k], state[k]) for k in state)
+    with safe_open(weights, "pt") as f:
+        assert f.metadata() == {"format": "pt"}
+    # byte for byte what safetensors' own writer makes of the same tensors
+    save_file({k: t.contiguous() for k, t in state.items()}, str(tmp_path / "ref.safetensors"), metadata={"format": "pt"})
+    assert weights.read_bytes() == (tmp_path / "ref.safetensors").read_bytes()
+
+
+def test_a_version_without_the_weights_hash_still_materializes_with_the_right_hash(ws, project, tiny, tmp_path, monkeypatch):
+    """Manifests from before the `safetensors` entry, or one whose layout no longer matches."""
+    model, tok = tiny
+    monkeypatch.setattr(versions, "_weights_file_facts", lambda *a: (lambda: None))
+    old = _register(ws, project, model, tok)
+    monkeypatch.undo()
+    assert "safetensors" not in versions.read_manifest(ws, old)
+    hashes = {}
+    out = versions.materialize_version(ws, old, tmp_path / "old", hashes=hashes)
+    assert hashes["model.safetensors"][0] == _sha256(out / "model.safetensors")
+
+    new = _register(ws, project, model, tok)
+    manifest = versions.read_manifest(ws, new)
+    manifest["safetensors"]["header_sha256"] = "0" * 64  # as if the layout had changed since
+    layout = versions._safetensors_layout(manifest["tensors"])
+    digest, size = versions._write_safetensors(ws, new, manifest, layout, tmp_path / "w.safetensors")
+    assert digest == _sha256(tmp_path / "w.safetensors") and size == (tmp_path / "w.safetensors").stat().st_size
+
+
+def test_bf16_weights_materialize_exactly(ws, project, tiny, tmp_path):
+    from safetensors.torch import load_file
+
+    model, tok = tiny
+    model = model.to(torch.bfloat16)
+    v = _register(ws, project, model, tok)
+    out = versions.materialize_version(ws, v, tmp_path / "hf")
+    loaded, state = load_file(out / "model.safetensors"), model.state_dict()
+    assert all(loaded[k].dtype == torch.bfloat16 and torch.equal(loaded[k], state[k]) for k in state)
+    assert _sha256(out / "model.safetensors") == versions.read_manifest(ws, v)["safetensors"]["sha256"]
+
+
+def test_a_dtype_safetensors_cannot_name_goes_through_torch():
+    assert versions._safetensors_layout({"x": {"dtype": "complex64", "shape": [2]}}) is None
+    header, order = versions._safetensors_layout({"b": {"dtype": "int8", "shape": [3]}, "a": {"dtype": "float32", "shape": [2, 2]}})
+    assert order == [("a", 16), ("b", 3)] and len(header) % 8 == 0
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_damaged_blob_stops_materializing_and_marks_the_version(ws, project, tiny, tmp_path, damage):
+    import os
+    import stat
+
+    from sftgui.errors import DamagedBlob
+
+    model, tok = tiny
+    v = _register(ws, project, model, tok)
+    blob = versions.read_manifest(ws, v)["tensors"]["bert.embeddings.word_embeddings.weight"]["blob"]
+    path = ws.blobs.path(blob)
+    if damage == "missing":
+        ws.blobs.delete(blob)
+    else:
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+        data = bytearray(path.read_bytes())
+        data[100] ^= 1  # one flipped bit, same size
+        path.write_bytes(bytes(data))
+    with pytest.raises(DamagedBlob, match=blob[:12]):
+        versions.materialize_version(ws, v, tmp_path / "hf")
+    assert damage in versions.get_version(ws, v.id).damaged

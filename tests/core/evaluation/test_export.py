@@ -180,3 +180,25 @@ def test_bundled_model_onnx_export_matches_pytorch(tmp_path):
     ref = tmp_path / "hf"
     fill(ref)
     np.testing.assert_allclose(_onnx_logits(out, texts), _torch_logits(ref, texts), atol=1e-4)
+
+
+def test_a_damaged_blob_stops_the_export_and_leaves_nothing(ws, version, tmp_path):
+    import os
+    import stat
+
+    from sftgui.core import versions
+    from sftgui.core.export import export_version
+    from sftgui.errors import DamagedBlob
+
+    blob = versions.read_manifest(ws, version)["tensors"]["classifier.weight"]["blob"]
+    path = ws.blobs.path(blob)
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    data = bytearray(path.read_bytes())
+    data[0] ^= 1
+    path.write_bytes(bytes(data))
+    out = tmp_path / "exports" / "model"
+    out.parent.mkdir()
+    with pytest.raises(DamagedBlob, match=blob[:12]):
+        export_version(ws, version, out)
+    assert list(out.parent.iterdir()) == []  # no export, no staging folder
+    assert "classifier.weight" in versions.get_version(ws, version.id).damaged
