@@ -90,26 +90,80 @@ def plain_thread_lag(app, rows) -> dict:
     return _summary(probe)
 
 
-def plot_redraw_ms(app) -> float:
+def plot_redraw_ms(app, samples: int = 50) -> dict:
+    """What a person waits for when a new point arrives with 100,000 on the plot: the widget's
+    redraw (setData of the changed series, downsampling) plus the repaint Qt does for it, which
+    processEvents() runs synchronously (a paint event is checked for, so an unpainted frame is not
+    timed). Each step appends what training logs: the loss (and with it the smoothed loss) and the
+    learning rate, so the loss and learning-rate panels both repaint. Also timed: a forced repaint
+    of all three panels (a resize, a theme change)."""
     import numpy as np
+    from PySide6.QtCore import QEvent, QObject
 
     from sftgui.qt.widgets.loss_plot import LossPlot
+
+    class Paints(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                self.n += 1
+            return False
 
     plot = LossPlot()
     plot.resize(900, 600)
     plot.show()
-    ys = np.abs(np.random.default_rng(0).normal(1, 0.3, 100_000))
+    n = 100_000
+    ys = np.abs(np.random.default_rng(0).normal(1, 0.3, n))
     for i, y in enumerate(ys):
         plot.append("train_loss", i, float(y))
-    times = []
-    for _ in range(20):
-        plot.append("train_loss", len(ys) + len(times), 0.5)
+        plot.append("learning_rate", i, 5e-5 * (1 - i / n))
+    for step in range(0, n, 5000):
+        plot.append("eval_loss", step, 0.8)
+        plot.append("eval_accuracy", step, 0.7)
+        plot.append("eval_f1", step, 0.6)
+    plot.redraw()
+    app.processEvents()
+    paints = Paints()
+    plot.view.viewport().installEventFilter(paints)
+    step = n
+
+    def new_point():
+        nonlocal step
+        plot.append("train_loss", step, 0.5)
+        plot.append("learning_rate", step, 0.0)
+        step += 1
+
+    times, full = [], []
+    for i in range(samples + 5):  # the first 5 warm up
+        new_point()
+        before = paints.n
         t0 = time.perf_counter()
         plot.redraw()
         app.processEvents()
-        times.append((time.perf_counter() - t0) * 1000)
+        while paints.n == before and time.perf_counter() - t0 < 1:
+            app.processEvents()
+        elapsed = (time.perf_counter() - t0) * 1000
+        if paints.n == before:
+            raise RuntimeError("the plot did not repaint after a new point")
+        if i >= 5:
+            times.append(elapsed)
+    for _ in range(samples):
+        new_point()
+        t0 = time.perf_counter()
+        plot.redraw()
+        plot.view.viewport().repaint()
+        full.append((time.perf_counter() - t0) * 1000)
     plot.close()
-    return statistics.median(times)
+    times.sort()
+    return {
+        "median_ms": statistics.median(times),
+        "p90_ms": times[int(0.9 * (len(times) - 1))],
+        "max_ms": times[-1],
+        "all_panels_median_ms": statistics.median(full),
+        "samples": samples,
+        "points": n,
+    }
 
 
 def run() -> list[dict]:
@@ -136,9 +190,11 @@ def run() -> list[dict]:
             "name": "Responsiveness: loss plot redraw with 100,000 points",
             "goal": "< 10 ms",
             "baseline": "",
-            "value": f"{redraw:.1f} ms (median of 20)",
+            "value": f"{redraw['median_ms']:.1f} ms (median of {redraw['samples']}; p90 {redraw['p90_ms']:.1f} ms; "
+            f"all three panels {redraw['all_panels_median_ms']:.1f} ms)",
             "ratio": None,
-            "met": redraw < 10,
+            "met": redraw["median_ms"] < 10,
+            "details": redraw,
         },
     ]
 

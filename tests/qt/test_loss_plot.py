@@ -1,4 +1,5 @@
-"""The live plot: buffers double, the timer redraws, 100,000 points redraw fast."""
+"""The live plot: buffers double, the timer redraws, 100,000 points are drawn as their envelope (every
+peak kept, clipped to the view when zoomed) and redraw fast."""
 
 from __future__ import annotations
 
@@ -63,3 +64,94 @@ def test_redraw_of_100k_points_is_fast(qtbot):
     # Loose bound for a shared CI core; benchmarks/ measures it precisely (target < 10 ms).
     assert plot.drawn_points("train_loss") == 100_005
     assert min(timings) < 0.05, timings
+
+
+def _shown(qtbot, plot):
+    """Let the widget redraw (timer, and the immediate redraw after a zoom) and paint."""
+    plot.redraw()
+    qtbot.wait(30)
+    plot.view.viewport().repaint()
+
+
+def test_100k_points_are_drawn_as_their_envelope(qtbot):
+    """A long series reaches pyqtgraph as one min-max stroke per pixel column: every spike stays,
+    the newest point is drawn, zooming in shows the points themselves, and "auto range" comes back."""
+    from sftgui.qt.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    n = 100_000
+    xs = np.arange(n, dtype=float)
+    ys = 2 * np.exp(-xs / 30_000) + np.random.default_rng(1).random(n) * 0.2
+    ys[31_337], ys[77_777] = 40.0, -3.0  # one spike, one dip: one point each in 100,000
+    plot.set_series("train_loss", xs, ys)
+    _shown(qtbot, plot)
+    vb = plot.plots["loss"].vb
+    shown_x, shown_y = plot.displayed("train_loss")
+    assert plot.drawn_points("train_loss") == n
+    assert len(shown_x) <= 2 * vb.width() + 10  # downsampled to the plot's width, not 100,000
+    assert shown_y.max() == 40.0 and shown_y.min() == -3.0  # the peaks are visible
+    assert shown_x[0] == 0 and shown_x[-1] == n - 1 and shown_y[-1] == ys[-1]
+    assert np.all(np.diff(shown_x) >= 0)
+    # each stroke spans exactly its block's min..max
+    block = plot._part("train_loss")[0]
+    whole = n // block
+    strokes = shown_y[:2 * whole].reshape(whole, 2)
+    blocks = ys[:whole * block].reshape(whole, block)
+    assert np.array_equal(strokes.min(axis=1), blocks.min(axis=1))
+    assert np.array_equal(strokes.max(axis=1), blocks.max(axis=1))
+    assert 1 < block <= n / vb.width()  # a stroke is at most one pixel wide
+    # the smoothed line is the smoothing of all points, drawn the same way
+    smooth_x, smooth_y = plot.displayed("train_loss_smooth")
+    smoothed = ema(ys, 0.9)
+    assert smooth_x[-1] == n - 1 and np.isclose(smooth_y[-1], smoothed[-1])
+    strokes = smooth_y[:2 * whole].reshape(whole, 2)
+    blocks = smoothed[:whole * block].reshape(whole, block)
+    assert np.allclose(strokes.min(axis=1), blocks.min(axis=1)) and np.allclose(strokes.max(axis=1), blocks.max(axis=1))
+
+    # a new point is drawn at the next redraw, without its block being complete
+    plot.append("train_loss", n, 7.5)
+    _shown(qtbot, plot)
+    shown_x, shown_y = plot.displayed("train_loss")
+    assert (shown_x[-1], shown_y[-1]) == (n, 7.5) and plot.drawn_points("train_loss") == n + 1
+
+    # zoomed in: only what is in view (clipped), and at 100 points the points themselves
+    vb.setXRange(40_000, 40_100, padding=0)
+    _shown(qtbot, plot)
+    shown_x, shown_y = plot.displayed("train_loss")
+    assert 40_000 - 2 <= shown_x[0] <= 40_000 and 40_100 <= shown_x[-1] <= 40_100 + 2
+    first = int(shown_x[0])
+    assert np.array_equal(shown_y, ys[first:first + len(shown_y)])
+
+    # back to the whole run
+    vb.enableAutoRange()
+    _shown(qtbot, plot)
+    shown_x, shown_y = plot.displayed("train_loss")
+    assert shown_x[0] == 0 and shown_x[-1] == n and shown_y.max() == 40.0
+    assert len(shown_x) <= 2 * vb.width() + 10
+
+
+def test_axes_keep_their_grid_and_skip_sub_pixel_moves(qtbot):
+    """The axes draw a grid, and rebuild their picture when a range change moves something by a
+    quarter pixel or more, not for the sliver one new point adds to 100,000."""
+    from sftgui.qt.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_series("train_loss", np.arange(100_000.0), np.ones(100_000))
+    _shown(qtbot, plot)
+    axis = plot.plots["loss"].getAxis("bottom")
+    assert axis.grid and plot.plots["loss"].getAxis("left").grid
+    assert axis.picture is not None
+    mn, mx = axis.range
+    px = (mx - mn) / axis.width()
+    axis.setRange(mn + 0.1 * px, mx + 0.1 * px)
+    assert axis.picture is not None and axis.range == [mn, mx]  # kept
+    axis.setRange(mn + 0.5 * px, mx + 0.5 * px)
+    assert axis.picture is None and axis.range == [mn + 0.5 * px, mx + 0.5 * px]  # rebuilt
