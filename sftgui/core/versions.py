@@ -140,14 +140,15 @@ def register_version(
                 tensors[name] = {"dtype": str(tensor.dtype).removeprefix("torch."), "shape": list(tensor.shape)}
             # model.safetensors' sha256 as exports will lay it out, hashed while the blobs are
             # written, so that an export needs one hash pass (checking the blobs), not two
-            layout = _safetensors_layout(tensors) if len(tensors) == len(state) else None
+            layout = _safetensors_layout(tensors)
             weights_file = _weights_file_facts(*layout, dict(zip(tensors, views))) if layout else (lambda: None)
+            model_files = _model_files(model, tokenizer, labels)  # while that hash runs
             for (name, tensor), data, (digest, added) in zip(state, views, blobs.add_many(views)):
                 tensors[name] = {"blob": digest, **tensors[name]}
                 total += data.nbytes
                 new += data.nbytes if added else 0
             files = {}
-            for name, data in _model_files(model, tokenizer, labels).items():
+            for name, data in model_files.items():
                 digest, added = blobs.add_bytes(data)
                 files[name] = digest
                 new += len(data) if added else 0
@@ -373,9 +374,12 @@ def _write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple
                 for check, name, digest in checks:
                     if check.result() != digest:
                         raise _damaged(ws, version, name, digest, "corrupt")
-        finally:
+                hasher.shutdown(wait=True)  # every update of the file's hash has run
+        except BaseException:
             hasher.shutdown(wait=True, cancel_futures=True)  # nothing may read a mapping once closed
             checker.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
             for data in maps:
                 if isinstance(data, mmap.mmap):
                     data.close()
@@ -394,6 +398,8 @@ def _map_blob(ws, version, name: str, digest: str):
     try:
         if os.fstat(fd).st_size == 0:
             return b""
+        if hasattr(mmap, "MAP_POPULATE"):  # Linux: one call maps every page, no fault per few pages later
+            return mmap.mmap(fd, 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
         return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
     finally:
         os.close(fd)

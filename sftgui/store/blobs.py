@@ -77,6 +77,12 @@ class BlobStore:
                 for f in futures:
                     f.cancel()
                 raise
+        # as one add_bytes after another: of equal buffers, the first in order is the new one
+        written = {digest for digest, added in results if added}  # type: ignore[misc]
+        seen: set[str] = set()
+        for i, (digest, _) in enumerate(results):  # type: ignore[misc]
+            results[i] = (digest, digest in written and digest not in seen)
+            seen.add(digest)
         return results  # type: ignore[return-value]
 
     def _add_hashed(self, digest: str, data) -> tuple[str, bool]:
@@ -139,15 +145,17 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as f:
                 writer(f)
-                os.fchmod(f.fileno(), _READ_ONLY)  # read-only from the start (writes go through the fd)
+                read_only = _make_read_only(f.fileno())  # already (writes still go through the fd)
                 if self._pending is not None:  # batch(): made durable all at once at the end
+                    if not read_only:
+                        os.chmod(tmp, _READ_ONLY)
                     self._pending[digest] = tmp
                     f.flush()
                     _start_writeback(f.fileno())  # the disk works while the next blobs are hashed
                     return digest
                 f.flush()
                 os.fsync(f.fileno())
-            self._place(tmp, digest, read_only=True)
+            self._place(tmp, digest, read_only=read_only)
             return digest
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -246,6 +254,14 @@ class BlobStore:
             except OSError:
                 pass
         return n
+
+
+def _make_read_only(fd: int) -> bool:
+    """chmod through the open file (one path lookup less per blob); False where unsupported."""
+    if not hasattr(os, "fchmod"):  # Windows before Python 3.13
+        return False
+    os.fchmod(fd, _READ_ONLY)
+    return True
 
 
 def _sha256_hex(data) -> str:

@@ -152,3 +152,16 @@ def test_writeback_hint_is_optional(tmp_path, monkeypatch):
     with store.batch():
         (digest, new), = store.add_many([b"z" * 5000])
     assert new and store.get_bytes(digest) == b"z" * 5000
+
+
+def test_blobs_are_read_only_where_fchmod_is_missing(tmp_path, monkeypatch):
+    """Windows before Python 3.13 has no os.fchmod: the path is chmodded instead."""
+    import sftgui.store.blobs as blobs_module
+
+    monkeypatch.setattr(blobs_module, "_make_read_only", lambda fd: False)
+    store = BlobStore(tmp_path / "blobs")
+    single = store.put_bytes(b"one" * 1000)
+    with store.batch():
+        (batched, _), = store.add_many([b"two" * 1000])
+    for digest in (single, batched):
+        assert not (store.path(digest).stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))

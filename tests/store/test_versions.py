@@ -186,3 +186,15 @@ def test_a_damaged_blob_stops_materializing_and_marks_the_version(ws, project, t
     with pytest.raises(DamagedBlob, match=blob[:12]):
         versions.materialize_version(ws, v, tmp_path / "hf")
     assert damage in versions.get_version(ws, v.id).damaged
+
+
+def test_materializing_without_map_populate(ws, project, tiny, tmp_path, monkeypatch):
+    """Where mmap has no MAP_POPULATE (not Linux), blobs are mapped the portable way."""
+    import mmap
+
+    model, tok = tiny
+    v = _register(ws, project, model, tok)
+    monkeypatch.delattr(mmap, "MAP_POPULATE", raising=False)
+    hashes = {}
+    out = versions.materialize_version(ws, v, tmp_path / "hf", hashes=hashes)
+    assert hashes["model.safetensors"][0] == _sha256(out / "model.safetensors")
