@@ -357,17 +357,21 @@ def _write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple
     with ThreadPoolExecutor(1, thread_name_prefix="sftgui-filehash") as hasher, \
             ThreadPoolExecutor(1 if file_hash else 2, thread_name_prefix="sftgui-check") as checker:
         try:
+            blobs = []
+            for name, size in order:
+                digest = manifest["tensors"][name]["blob"]
+                data = _map_blob(ws, version, name, digest)
+                maps.append(data)
+                if len(data) != size:
+                    if _sha256_hex(data) != digest:
+                        raise _damaged(ws, version, name, digest, "corrupt")
+                    raise UserError(f"A stored tensor has {len(data)} bytes where its manifest says {size}; run sftgui verify.")
+                blobs.append((name, digest, data))
+            for name, digest, data in sorted(blobs, key=lambda b: -len(b[2])):  # the longest check first
+                checks.append((checker.submit(_sha256_hex, data), name, digest))
             with open(path, "wb") as out:
                 out.write(header)
-                for name, size in order:
-                    digest = manifest["tensors"][name]["blob"]
-                    data = _map_blob(ws, version, name, digest)
-                    maps.append(data)
-                    if len(data) != size:
-                        if _sha256_hex(data) != digest:
-                            raise _damaged(ws, version, name, digest, "corrupt")
-                        raise UserError(f"A stored tensor has {len(data)} bytes where its manifest says {size}; run sftgui verify.")
-                    checks.append((checker.submit(_sha256_hex, data), name, digest))
+                for _, _, data in blobs:
                     if file_hash is not None:
                         hasher.submit(file_hash.update, data)
                     out.write(data)
