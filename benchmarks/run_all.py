@@ -98,9 +98,9 @@ def main(argv: list[str]) -> int:
     for mod in mods:
         print(f"running {mod} ...", flush=True)
         try:
-            res = run_module(mod, timeout=1800)
+            res = run_module(mod, timeout=3600)
         except subprocess.TimeoutExpired:
-            res = [{"name": mod, "error": "timed out after 30 minutes"}]
+            res = [{"name": mod, "error": "timed out after 60 minutes"}]
         for r in res:
             r["module"] = mod
             r["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
