@@ -32,6 +32,7 @@ from sftgui.errors import DamagedBlob, UserError
 from sftgui.store import audit_repo
 from sftgui.store import versions_repo as repo
 from sftgui.store.entities import AliasEvent, ModelVersion, Project
+from sftgui.store.blobs import sha256_hex
 
 MANIFEST_FORMAT = 1
 DEFAULT_ALIAS = "production"
@@ -363,12 +364,12 @@ def _write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple
                 data = _map_blob(ws, version, name, digest)
                 maps.append(data)
                 if len(data) != size:
-                    if _sha256_hex(data) != digest:
+                    if sha256_hex(data) != digest:
                         raise _damaged(ws, version, name, digest, "corrupt")
                     raise UserError(f"A stored tensor has {len(data)} bytes where its manifest says {size}; run sftgui verify.")
                 blobs.append((name, digest, data))
             for name, digest, data in sorted(blobs, key=lambda b: -len(b[2])):  # the longest check first
-                checks.append((checker.submit(_sha256_hex, data), name, digest))
+                checks.append((checker.submit(sha256_hex, data), name, digest))
             with open(path, "wb") as out:
                 out.write(header)
                 for _, _, data in blobs:
@@ -388,10 +389,6 @@ def _write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple
                 if isinstance(data, mmap.mmap):
                     data.close()
     return (recorded or file_hash.hexdigest()), total
-
-
-def _sha256_hex(data) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _map_blob(ws, version, name: str, digest: str):

@@ -53,7 +53,7 @@ class BlobStore:
 
     def add_bytes(self, data: bytes | memoryview) -> tuple[str, bool]:
         """Store the bytes; returns (digest, True when they were new to the store)."""
-        return self._add_hashed(_sha256_hex(data), data)
+        return self._add_hashed(sha256_hex(data), data)
 
     def add_many(self, buffers) -> list[tuple[str, bool]]:
         """`add_bytes` for each buffer; the results come in the buffers' order.
@@ -68,7 +68,7 @@ class BlobStore:
         results: list[tuple[str, bool] | None] = [None] * len(buffers)
         order = sorted(range(len(buffers)), key=lambda i: -memoryview(buffers[i]).nbytes)
         with ThreadPoolExecutor(max_workers=_HASH_WORKERS, thread_name_prefix="sftgui-hash") as pool:
-            futures = {pool.submit(_sha256_hex, buffers[i]): i for i in order}
+            futures = {pool.submit(sha256_hex, buffers[i]): i for i in order}
             try:
                 for done in as_completed(futures):
                     i = futures[done]
@@ -264,7 +264,8 @@ def _make_read_only(fd: int) -> bool:
     return True
 
 
-def _sha256_hex(data) -> str:
+def sha256_hex(data) -> str:
+    """The blob id of a buffer (bytes, memoryview, mmap)."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -294,13 +295,14 @@ def _syncfs(path: Path) -> bool:
     """Flush the whole file system holding `path` (Linux syncfs); False where unavailable."""
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(path, os.O_RDONLY)
-    except (OSError, AttributeError):
+    if _LIBC is None or not hasattr(_LIBC, "syncfs"):
         return False
     try:
-        return libc.syncfs(fd) == 0
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return _LIBC.syncfs(fd) == 0
     finally:
         os.close(fd)
 
