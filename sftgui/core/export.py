@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import hashlib
 import json
 import os
 import shutil
 import tempfile
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable
 
 from sftgui.errors import UserError, disk_full_as_user_error
+from sftgui.store.blobs import sha256_file
 
-FORMATS = ("hf", "zip", "onnx")
 MANIFEST = "sftgui-manifest.json"
 CARD = "README.md"
-ONNX_FILE = "model.onnx"
-ONNX_OPSET = 17
 WEIGHT_SUFFIXES = (".safetensors", ".onnx", ".bin")
 
 Progress = Callable[[float, str], None] | None
@@ -38,10 +34,13 @@ def _tell(progress: Progress, fraction: float, message: str) -> None:
 
 
 # -- the destination ------------------------------------------------------------------------
-def destination(out, fmt: str) -> Path:
+def destination(out, fmt: str, task=None) -> Path:
     """Where the export lands: a folder for hf/onnx, a `.zip` file for zip."""
-    if fmt not in FORMATS:
-        raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    from sftgui.core.tasks import registry
+
+    formats = task.exports if task is not None else registry.export_formats()
+    if fmt not in formats:
+        raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(formats)}.")
     out = Path(out).expanduser().absolute()
     if fmt == "zip" and out.suffix.lower() != ".zip":
         out = out.with_name(out.name + ".zip")
@@ -79,14 +78,6 @@ def staged(out: Path, force: bool):
 
 
 # -- files ----------------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def write_manifest(folder: Path, extra: dict | None = None, known: dict | None = None) -> dict:
     """`sftgui-manifest.json`: every other file of the folder with its size and sha256.
 
@@ -129,57 +120,6 @@ def zip_folder(folder: Path, archive: Path) -> None:
                 zf.write(p, f"{root}/{p.relative_to(folder).as_posix()}", compress_type=method)
 
 
-# -- ONNX -------------------------------------------------------------------------------------
-def onnx_input_names(model, tokenizer) -> list[str]:
-    """The tokenizer's outputs that the model takes, in the model's argument order."""
-    import inspect
-
-    params = list(inspect.signature(model.forward).parameters)
-    made = set(tokenizer.model_input_names)
-    return [p for p in params if p in made]
-
-
-def export_onnx(model_dir: Path, onnx_path: Path) -> list[str]:
-    """Convert the HF classifier in `model_dir` to ONNX with dynamic batch and sequence axes.
-
-    Uses the TorchScript exporter (`dynamo=False`, DESIGN section 7) on the eager attention path,
-    which traces to plain ops that onnxruntime runs everywhere.
-    """
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager")
-    model.eval()
-    names = onnx_input_names(model, tokenizer)
-    sample = tokenizer(["an example text", "a second, longer example text"], padding=True, return_tensors="pt")
-
-    class Logits(torch.nn.Module):  # positional inputs in `names` order; returns the logits only
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *args):
-            return self.inner(**dict(zip(names, args))).logits
-
-    axes = {n: {0: "batch", 1: "sequence"} for n in names}
-    axes["logits"] = {0: "batch"}
-    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
-        # the tracer's notes on shape checks it freezes are expected: the tests check other shapes
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Logits(model),
-            tuple(sample[n] for n in names),
-            str(onnx_path),
-            input_names=names,
-            output_names=["logits"],
-            dynamic_axes=axes,
-            opset_version=ONNX_OPSET,
-            dynamo=False,
-        )
-    return names
-
-
 # -- assembling an export -------------------------------------------------------------------
 def build_export(
     fill_hf_folder: Callable[[Path], object],
@@ -189,17 +129,21 @@ def build_export(
     facts: dict | None = None,
     force: bool = False,
     progress: Progress = None,
+    task=None,
 ) -> Path:
     """Write an export from whatever `fill_hf_folder(dest)` writes as a standard HF folder.
 
     `fill_hf_folder` may return {file name: (sha256, bytes)} for files whose hash it computed
     while writing them; the manifest then takes those instead of reading the files again.
-    `facts` feed the model card (see `model_card.render_model_card`).
+    `facts` feed the model card (see `model_card.render_model_card`). The task (default: the
+    one `facts["task"]` names) converts formats beyond hf/zip and writes its part of the card.
     """
     from sftgui import __version__
     from sftgui.core.model_card import render_model_card
+    from sftgui.core.tasks import get_task
 
-    out = destination(out, fmt)
+    task = task or get_task((facts or {}).get("task"))
+    out = destination(out, fmt, task)
     check_destination(out, force)
     facts = {
         **(facts or {}),
@@ -214,13 +158,11 @@ def build_export(
         _tell(progress, 0.05, "Writing the model files")
         filled = fill_hf_folder(folder)
         known = filled if isinstance(filled, dict) else None
-        if fmt == "onnx":
-            _tell(progress, 0.4, "Converting to ONNX")
-            export_onnx(folder, folder / ONNX_FILE)
-            for p in folder.glob("*.safetensors"):  # the graph replaces the PyTorch weights
-                p.unlink()
+        if fmt not in ("hf", "zip"):
+            _tell(progress, 0.4, f"Converting to {fmt.upper()}")
+            task.export_extra(fmt, folder)
         _tell(progress, 0.8, "Writing the model card")
-        (folder / CARD).write_text(render_model_card(facts), encoding="utf-8")
+        (folder / CARD).write_text(render_model_card(facts, task.card_sections(facts)), encoding="utf-8")
         _tell(progress, 0.85, "Writing the manifest")
         write_manifest(folder, {"format": fmt, "name": facts.get("name"), "sftgui_version": __version__}, known)
         if fmt == "zip":
@@ -234,9 +176,11 @@ def build_export(
 def card_facts(ws, version) -> dict:
     """What the model card says about `version`: data, settings, metrics, lineage."""
     from sftgui.core import versions
+    from sftgui.core.tasks import task_of
 
     facts = {
         "name": version.ref,
+        "task": task_of(version).name,
         "base_model": version.base_model,
         "labels": list(version.labels),
         "config": dict(version.config or {}),
@@ -269,12 +213,13 @@ def card_facts(ws, version) -> dict:
 
 def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, progress: Progress = None) -> Path:
     """Export `version` to `out` (a folder for hf/onnx, an archive for zip) and return the path."""
+    from sftgui.core.tasks import task_of
     from sftgui.core.versions import materialize_version
 
     if version.damaged:
         raise UserError(f"{version.ref} is damaged ({version.damaged}); run 'sftgui verify' before exporting it.")
-    destination(out, fmt)  # refuse a bad format before any work
-    check_destination(destination(out, fmt), force)
+    task = task_of(version)
+    check_destination(destination(out, fmt, task), force)  # refuse a bad format before any work
     _tell(progress, 0.0, f"Preparing {version.ref}")
     facts = card_facts(ws, version)
 
@@ -290,4 +235,5 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
         facts=facts,
         force=force,
         progress=progress,
+        task=task,
     )

@@ -1,8 +1,10 @@
 """Dataset snapshots: the draft frozen into an immutable, content-hashed Parquet blob.
 
 Rows keep their draft row id as `row_id`, so a prediction can be matched to its row through
-training, evaluation and diffs. The hash covers the logical content (row id, text, label,
-split), so freezing an unchanged draft again finds the snapshot it made before.
+training, evaluation and diffs. The columns between row_id and split, which draft rows are kept
+and how splits are stratified are the project's task's (`Task.columns`, `Task.snapshot_row`,
+`Task.stratify_by`). The hash covers the logical content (row id, the task's columns, split), so
+freezing an unchanged draft again finds the snapshot it made before.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ from pathlib import Path
 
 from sftgui.core.data import splits as sp
 from sftgui.core.projects import get_project
+from sftgui.core.tasks import task_of
 from sftgui.errors import UserError
 from sftgui.store import draft_repo, snapshots_repo
 from sftgui.store.entities import DatasetSnapshot
 
-COLUMNS = ("row_id", "text", "label", "split")
+
+def columns(task) -> tuple[str, ...]:
+    """A snapshot's columns: row_id, the task's columns, split."""
+    return ("row_id", *(name for name, _ in task.columns), "split")
 
 
-def _schema():
+def _schema(task):
     import pyarrow as pa
 
-    return pa.schema([("row_id", pa.int64()), ("text", pa.string()), ("label", pa.string()), ("split", pa.string())])
+    return pa.schema([("row_id", pa.int64()), *((name, getattr(pa, kind)()) for name, kind in task.columns),
+                      ("split", pa.string())])
 
 
 def content_hash(rows) -> str:
@@ -38,34 +45,36 @@ def content_hash(rows) -> str:
 
 
 def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """Labelled rows with text, split stratified (or by the split column), stored once per content."""
+    """The rows the task keeps (labelled rows with text), split stratified (or by the split column),
+    stored once per content."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     project = get_project(ws, project)
+    task = task_of(project)
     fractions = sp.check_fractions(fractions)
-    kept, skipped_unlabelled, skipped_empty = [], 0, 0
+    kept, skipped = [], {"unlabelled": 0, "empty": 0}
     for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
-        if label is None:
-            skipped_unlabelled += 1
-        elif text is None or not text.strip():
-            skipped_empty += 1
+        values, why = task.snapshot_row(text, label)
+        if values is None:
+            skipped[why] += 1
         else:
-            kept.append((row_id, text, label, split))
+            kept.append((row_id, *values, split))
     if not kept:
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
-    labels = [r[2] for r in kept]
-    by_column = any(r[3] for r in kept)
+    strata = task.stratify_by([r[1:-1] for r in kept])
+    by_column = any(r[-1] for r in kept)
     if by_column:
-        assigned = sp.from_column(labels, [r[3] for r in kept], seed=seed)
+        assigned = sp.from_column(strata or [""] * len(kept), [r[-1] for r in kept], seed=seed)
     else:
-        assigned = sp.stratified(labels, seed=seed, fractions=fractions)
-    rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
+        assigned = sp.stratified(strata or [""] * len(kept), seed=seed, fractions=fractions)
+    rows = [(*r[:-1], s) for r, s in zip(kept, assigned)]
     digest = content_hash(rows)
     found = snapshots_repo.by_hash(project.id, digest)
     if found is not None:
         return found
-    table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], schema=_schema())
+    schema = _schema(task)
+    table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*rows), schema)], schema=schema)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd")
     blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
@@ -73,11 +82,12 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "seed": seed,
         "fractions": list(fractions),
         "split_source": "column" if by_column else "stratified",
-        "skipped_unlabelled": skipped_unlabelled,
-        "skipped_empty": skipped_empty,
+        "skipped_unlabelled": skipped["unlabelled"],
+        "skipped_empty": skipped["empty"],
     }
+    counts = Counter(strata) if strata is not None else Counter()
     return snapshots_repo.create(
-        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
+        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(counts.items())),
         split_counts=dict(Counter(assigned)), meta=meta,
     )
 
@@ -98,7 +108,8 @@ def list_snapshots(ws, project) -> list[DatasetSnapshot]:
 
 
 def load_snapshot_table(ws, snapshot_id):
-    """The snapshot's rows as a pyarrow Table (row_id, text, label, split); the blob is verified."""
+    """The snapshot's rows as a pyarrow Table (`columns(task)`: row_id, text, label, split for text
+    classification); the blob is verified."""
     import pyarrow.parquet as pq
 
     snap = get_snapshot(ws, snapshot_id)
@@ -113,17 +124,19 @@ def check_trainable(ws, snapshot_id) -> DatasetSnapshot:
 
 
 # -- diff and export ------------------------------------------------------------------------------
-def _labels_by_text(table) -> dict[str, str]:
+def _labels_by_text(task, table) -> dict[str, str]:
     out: dict[str, Counter] = {}
-    for text, label in zip(table.column("text").to_pylist(), table.column("label").to_pylist()):
+    labels = table.column(task.label_column).to_pylist() if task.labelled else [None] * table.num_rows
+    for text, label in zip(table.column(task.input_column).to_pylist(), labels):
         out.setdefault(text, Counter())[label] += 1
     return {t: c.most_common(1)[0][0] for t, c in out.items()}
 
 
 def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
-    """Rows added, removed and relabelled from snapshot a to b, matched by text."""
-    left = _labels_by_text(load_snapshot_table(ws, a))
-    right = _labels_by_text(load_snapshot_table(ws, b))
+    """Rows added, removed and relabelled from snapshot a to b, matched by the input (the text)."""
+    task = task_of(get_snapshot(ws, a))
+    left = _labels_by_text(task, load_snapshot_table(ws, a))
+    right = _labels_by_text(task, load_snapshot_table(ws, b))
     added = [t for t in right if t not in left]
     removed = [t for t in left if t not in right]
     relabelled = [t for t in right if t in left and left[t] != right[t]]
@@ -154,14 +167,15 @@ def csv_safe(value):
 
 def export_snapshot_csv(ws, snapshot_id, out) -> Path:
     table = load_snapshot_table(ws, snapshot_id)
+    names = columns(task_of(get_snapshot(ws, snapshot_id)))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(COLUMNS)
+        w.writerow(names)
         for batch in table.to_batches(max_chunksize=5000):
-            cols = [batch.column(c).to_pylist() for c in COLUMNS]
+            cols = [batch.column(c).to_pylist() for c in names]
             w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
     tmp.replace(out)
     return out

@@ -130,12 +130,14 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
     from sftgui.core.catalog import resolve_model
     from sftgui.core.data.snapshots import freeze_snapshot, get_snapshot, load_snapshot_table
     from sftgui.core.projects import get_project
-    from sftgui.core.training.tasks import get_task
+    from sftgui.core.tasks import get_task
 
     project = get_project(ws, config.project)
-    if project.task != config.task:
-        config = config.replace(task=project.task)
-    task = get_task(config.task)
+    task = get_task(project.task)
+    if project.task != config.task:  # the project's task decides; so does its default metric
+        metric = config.early_stopping_metric
+        config = config.replace(task=project.task,
+                                early_stopping_metric=metric if metric in task.watchable_metrics() else None)
     # the model first: refusing a bad model folder must not leave a newly frozen snapshot behind
     source = resolve_model(ws, config.model, project)
     if config.snapshot_id is None:
@@ -151,7 +153,7 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
                         f"of {project.name} or start from a base model.")
     labels = task.label_set(rows, parent_labels)
     if config.max_length == AUTO_LENGTH:  # record the chosen length: the version is evaluated with it
-        length = task.auto_max_length(task.load_tokenizer(source.folder), source.folder, rows)
+        length = task.auto_max_length(task.load_processor(source.folder), source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
     if config.group_by_length == "auto":
         n_train = sum(1 for s in rows["split"] if s == "train")

@@ -1,5 +1,8 @@
 """One training attempt around the Hugging Face Trainer: build, train (with the out-of-memory
-retry), then turn the best checkpoint into a model version with its metrics and predictions."""
+retry), then turn the best checkpoint into a model version with its metrics and predictions.
+
+What depends on what is learned (processor, model-ready rows, model, collator, metrics, the
+prediction of the test rows) is asked of the task, `prep.task`."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from sftgui.core import events as ev
-from sftgui.core.metrics import classification_metrics
 from sftgui.errors import UserError
 from sftgui.store import runs_repo
 
@@ -20,18 +22,6 @@ from sftgui.store import runs_repo
 class Outcome:
     stopped: bool
     step: int
-
-
-def predict_by_row_id(trainer, dataset) -> dict[int, np.ndarray]:
-    """row_id -> class probabilities. The Trainer may return rows in another order (length-grouped
-    sampling), so the row ids that travelled with each batch say which row each prediction is."""
-    out = trainer.predict(dataset)
-    logits = out.predictions[0] if isinstance(out.predictions, tuple) else out.predictions
-    _, row_ids = out.label_ids
-    logits = logits.astype(np.float64)
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    return {int(r): probs[i] for i, r in enumerate(np.asarray(row_ids).reshape(-1))}
 
 
 class TrainingSession:
@@ -46,11 +36,11 @@ class TrainingSession:
         self.trainer = self.bridge = None
         self.samples_per_second = None
         self.eval_details: dict = {}
-        self._emit(ev.Preparing(run_id, "Loading the tokenizer"))
-        self.tokenizer = prep.task.load_tokenizer(prep.source.folder)
+        self._emit(ev.Preparing(run_id, f"Loading the {prep.task.processor_name}"))
+        self.processor = prep.task.load_processor(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
-        self.data, self.cache_hit = prep.task.tokenized(
-            prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows, prep.labels,
+        self.data, self.cache_hit = prep.task.prepare(
+            prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.processor, prep.rows, prep.labels,
             self.config.max_length)
 
     # -- events and curves ------------------------------------------------------------------
@@ -92,12 +82,13 @@ class TrainingSession:
         model = prep.task.load_model(prep.source.folder, prep.labels, parent_labels=prep.parent_labels,
                                      dropout=cfg.dropout)
         if cfg.lora:
-            model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout)
+            model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout,
+                               task_type=prep.task.lora_task_type())
         else:
             apply_freeze(model, cfg.freeze)
         fast_dropout = use_fast_dropout(model) if self.hw.device == "cpu" else []
         args = build_training_args(cfg, self.out_dir, self.hw, n_train=len(self.data["train"]),
-                                   batch_size=self.batch, grad_accumulation=self.accum)
+                                   batch_size=self.batch, grad_accumulation=self.accum, task=prep.task)
         started = dict(epochs=float(cfg.epochs), device=self.hw.device, precision=self.hw.precision,
                        fast_paths=fast_path_sentences(self.hw, group_by_length=cfg.group_by_length,
                                                       cache_hit=self.cache_hit, fast_dropout=bool(fast_dropout)),
@@ -106,7 +97,8 @@ class TrainingSession:
         self.bridge = BridgeCallback(self.run_id, self._emit, self.cancel,
                                      cancel_file=self.out_dir / "cancel",
                                      effective_batch=self.batch * self.accum,
-                                     eval_details=self.eval_details, started=started)
+                                     eval_details=self.eval_details, started=started,
+                                     metric_keys=prep.task.validation_metrics)
         callbacks = [self.bridge]
         if cfg.early_stopping:
             callbacks.append(EarlyStoppingCallback(cfg.early_stopping_patience, cfg.early_stopping_threshold))
@@ -116,24 +108,19 @@ class TrainingSession:
             loss_func = weighted_loss(torch.tensor(weights, dtype=torch.float32), cfg.label_smoothing)
         self.trainer = RowIdTrainer(
             model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
-            processing_class=self.tokenizer, data_collator=prep.task.collator(self.tokenizer),
+            processing_class=self.processor, data_collator=prep.task.collator(self.processor),
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
-            compute_loss_func=loss_func, group_by_length=bool(cfg.group_by_length))
+            compute_loss_func=loss_func,
+            train_lengths=prep.task.lengths(self.data["train"]) if cfg.group_by_length else None)
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
         self.trainer.remove_callback(ProgressCallback)
 
     def _compute_metrics(self, p) -> dict:
-        logits = p.predictions[0] if isinstance(p.predictions, tuple) else p.predictions
-        labels, _row_ids = p.label_ids
-        m = classification_metrics(np.asarray(labels).reshape(-1), logits.argmax(axis=-1), self.prep.labels)
+        metrics, details = self.prep.task.training_metrics(p, self.prep.labels)
         self.eval_details.clear()
-        self.eval_details.update(m)
-        # Ties in accuracy/F1 are common on small validation sets: break them by the loss, so the
-        # best checkpoint is the most confident of the equally accurate ones, not the earliest.
-        loss = min(_cross_entropy(logits, np.asarray(labels).reshape(-1)), 100.0)
-        return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
-                "select_accuracy": m["accuracy"] - 1e-6 * loss, "select_macro_f1": m["macro_f1"] - 1e-6 * loss}
+        self.eval_details.update(details)
+        return metrics
 
     def _class_weights(self) -> list[float] | None:
         cw, labels = self.config.class_weights, self.prep.labels
@@ -190,22 +177,26 @@ class TrainingSession:
         from sftgui.core.training.fast_dropout import restore_attention
         from sftgui.core.versions import register_version
 
-        prep, labels = self.prep, self.prep.labels
+        prep, task, labels = self.prep, self.prep.task, self.prep.labels
         self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
         val = self.trainer.evaluate(self.data["validation"])
-        metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
-                                  "loss": val.get("eval_loss")}}
+        validation = {m.key: val.get(f"eval_{m.key}") for m in task.metrics if f"eval_{m.key}" in val}
+        metrics = {"validation": {**validation, "loss": val.get("eval_loss")}}
+        # From here on the model is the one the version holds: predictions go through the task's
+        # one prediction path, so evaluating the version later gives the very same numbers.
+        self.model = merge_lora(self.trainer.model)
+        restore_attention(self.model)
+        self.model.eval()
         predictions = None
-        test = self.data.get("test")
-        if test is not None:
-            test_metrics, predictions = self._test_predictions(test)
-            metrics["test"] = test_metrics
-            top = test_metrics
+        if "test" in self.data:
+            result = self._score("test")
+            metrics["test"] = result["metrics"]
+            predictions = {"labels": list(labels), "split": "test", "snapshot_id": prep.snapshot.id,
+                           "rows": list(task.prediction_rows(result["rows"]))}
         else:
-            top = classification_metrics(self.data["validation"]["labels"],
-                                         self._argmax(self.data["validation"]), labels)
+            result = self._score("validation")
             metrics["evaluated_on"] = "validation"
-        metrics.update(accuracy=top["accuracy"], macro_f1=top["macro_f1"], weighted_f1=top["weighted_f1"])
+        metrics.update(task.headline(result["metrics"]))
         forgetting = self._forgetting_check()
         if forgetting:
             metrics["forgetting"] = forgetting
@@ -214,63 +205,45 @@ class TrainingSession:
                                "steps": self.trainer.state.global_step,
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
-        model = merge_lora(self.trainer.model).to("cpu")
-        restore_attention(model)
         version = register_version(
-            prep.ws, prep.project, model, self.tokenizer, labels=labels, base_model=prep.source.base_model,
-            run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
-            config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
+            prep.ws, prep.project, self.model.to("cpu"), self.processor, labels=labels,
+            base_model=prep.source.base_model, run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None),
+            snapshot_id=prep.snapshot.id, config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
         return version, metrics
 
-    def _argmax(self, dataset) -> list[int]:
-        probs = predict_by_row_id(self.trainer, dataset)
-        return [int(probs[int(r)].argmax()) for r in dataset["row_id"]]
+    def _score(self, split: str, rows: dict | None = None) -> dict:
+        """The task's evaluation result of the trained model on one split of `rows` (default: the run's)."""
+        from sftgui.core.evaluation import rows_of
 
-    def _test_predictions(self, test) -> tuple[dict, dict]:
-        labels, rows = self.prep.labels, self.prep.rows
-        probs = predict_by_row_id(self.trainer, test)
-        text_of = {int(r): t for r, t in zip(rows["row_id"], rows["text"])}
-        out_rows, y_true, y_pred = [], [], []
-        for row_id, y in zip(test["row_id"], test["labels"]):
-            p = probs[int(row_id)]
-            y_true.append(int(y))
-            y_pred.append(int(p.argmax()))
-            out_rows.append({"row_id": int(row_id), "text": text_of.get(int(row_id)), "label": labels[int(y)],
-                             "predicted": labels[int(p.argmax())], "probs": [round(float(x), 6) for x in p]})
-        predictions = {"labels": list(labels), "split": "test", "snapshot_id": self.prep.snapshot.id,
-                       "rows": out_rows}
-        return classification_metrics(y_true, y_pred, labels), predictions
+        task = self.prep.task
+        picked = rows_of(task, rows if rows is not None else self.prep.rows, split)
+        outputs = task.predict(self.model, self.processor, [r[task.input_column] for r in picked],
+                               max_length=self.config.max_length)
+        return task.score(picked, self.prep.labels, outputs)
 
     def _forgetting_check(self) -> dict | None:
-        """Accuracy on the parent version's test data, before and after this training."""
+        """The task's first metric (accuracy) on the parent version's test data, before and after."""
         from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+        from sftgui.core.evaluation import rows_of
 
         parent = self.prep.source.version
         if parent is None or parent.snapshot_id is None:
             return None
         snap = get_snapshot(self.prep.ws, parent.snapshot_id)
         rows = load_snapshot_table(self.prep.ws, snap.id).to_pydict()
-        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snap.hash, self.prep.source.folder, self.tokenizer,
-                                           rows, self.prep.labels, self.config.max_length)
-        test = data.get("test")
-        if test is None:
+        n_test = len(rows_of(self.prep.task, rows, "test"))
+        if not n_test:
             return None
-        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
-        before = parent.metrics.get("accuracy")  # the parent's own test accuracy, on these rows
-        tag = f"v{parent.number}"
-        sentence = (f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
-                    else f"accuracy on {tag}'s test data: {after:.1%}")
-        return {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(test), "before": before,
+        metric = self.prep.task.metrics[0]
+        after = self._score("test", rows)["metrics"][metric.key]
+        before = parent.metrics.get(metric.key)  # the parent's own test figure, on these rows
+        tag, name = f"v{parent.number}", metric.title.lower()
+        sentence = (f"{name} on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
+                    else f"{name} on {tag}'s test data: {after:.1%}")
+        return {"parent": parent.ref, "snapshot_id": snap.id, "rows": n_test, "before": before,
                 "after": after, "sentence": sentence}
 
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
         self.trainer = None
         shutil.rmtree(self.out_dir, ignore_errors=True)
-
-
-def _cross_entropy(logits, labels) -> float:
-    logits = np.asarray(logits, dtype=np.float64)
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return float(-log_probs[np.arange(len(labels)), labels].mean()) if len(labels) else 0.0
