@@ -184,7 +184,10 @@ class TrainingSession:
         metrics = {"validation": {**validation, "loss": val.get("eval_loss")}}
         # From here on the model is the one the version holds: predictions go through the task's
         # one prediction path, so evaluating the version later gives the very same numbers.
-        self.model = merge_lora(self.trainer.model)
+        # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
+        # predicts in its own dtype, as the loaded version will)
+        unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
+        self.model = merge_lora(unwrapped)
         restore_attention(self.model)
         self.model.eval()
         predictions = None
