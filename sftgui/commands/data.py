@@ -320,7 +320,11 @@ def _diff(args, ctx) -> int:
         ctx.emit_json(d)
         return 0
     ctx.say(f"Snapshot {d['from']} -> {d['to']}: {d['added']} added, {d['removed']} removed, "
-            f"{d['relabelled']} relabelled, {d['unchanged']} unchanged.")
+            f"{d['relabelled']} relabelled, {d['unchanged']} unchanged, {d['moved']} moved to another split.")
+    for move, n in d["moves"].items():
+        ctx.say(f"  {n} row(s) moved {move}")
+    for e in d["examples"]["moved"]:
+        ctx.say(f"  moved {e['from']} -> {e['to']}: {e['text'][:70]}")
     for e in d["examples"]["relabelled"]:
         ctx.say(f"  relabelled {e['from']} -> {e['to']}: {e['text'][:70]}")
     for kind in ("added", "removed"):

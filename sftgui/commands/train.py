@@ -159,6 +159,8 @@ def _report(result, json_events: bool) -> int:
                   f"data, in {_duration(result.wall_s)} (run {result.run_id}).")
             if "forgetting" in m:
                 print(f"  {m['forgetting']['sentence']}")
+                if m["forgetting"].get("warning"):
+                    print(f"  Warning: {m['forgetting']['warning']}")
         return 0
     if result.status == "cancelled":
         print(f"sftgui: run {result.run_id} was stopped; resume it with 'sftgui runs resume {result.run_id}'.",

@@ -129,6 +129,29 @@ def zip_folder(folder: Path, archive: Path) -> None:
                 zf.write(p, f"{root}/{p.relative_to(folder).as_posix()}", compress_type=method)
 
 
+# -- what inference needs ---------------------------------------------------------------------
+def write_reading_length(folder: Path, max_length: int) -> None:
+    """Make the exported tokenizer read what sftgui's predictions read.
+
+    `model_max_length` in tokenizer_config.json is what `truncation=True` cuts at (transformers'
+    default would be the base model's 512 or more); the truncation entry of tokenizer.json makes
+    the `tokenizers` library (e.g. with the ONNX graph) cut there without being asked. A plain
+    `pipeline()` never truncates unless told, which is why predictions read the model's whole
+    reading length: up to it, the two agree with default arguments.
+    """
+    cfg_path = folder / "tokenizer_config.json"
+    if cfg_path.is_file():
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg["model_max_length"] = int(max_length)
+        cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tok_path = folder / "tokenizer.json"
+    if tok_path.is_file():
+        tok = json.loads(tok_path.read_text(encoding="utf-8"))
+        tok["truncation"] = {"direction": "Right", "max_length": int(max_length), "strategy": "LongestFirst",
+                             "stride": 0}
+        tok_path.write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
+
+
 # -- ONNX -------------------------------------------------------------------------------------
 def onnx_input_names(model, tokenizer) -> list[str]:
     """The tokenizer's outputs that the model takes, in the model's argument order."""
@@ -235,11 +258,15 @@ def card_facts(ws, version) -> dict:
     """What the model card says about `version`: data, settings, metrics, lineage."""
     from sftgui.core import versions
 
+    from sftgui.core.evaluation import recorded_length
+
+    config = dict(version.config or {})
     facts = {
         "name": version.ref,
         "base_model": version.base_model,
         "labels": list(version.labels),
-        "config": dict(version.config or {}),
+        "config": config,
+        "inference": {"max_length": recorded_length(config), "trained_max_length": config.get("max_length")},
         "created_at": version.created_at,
         "metrics": (version.metrics or {}).get("test"),
     }
@@ -281,6 +308,8 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
     def fill(folder: Path) -> dict:
         hashes: dict = {}  # model.safetensors' sha256, computed while its verified bytes were written
         materialize_version(ws, version, folder, hashes=hashes)
+        if facts["inference"]["max_length"]:
+            write_reading_length(folder, facts["inference"]["max_length"])
         return hashes
 
     return build_export(

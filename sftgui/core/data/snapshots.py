@@ -1,7 +1,8 @@
 """Dataset snapshots: the draft frozen into an immutable, content-hashed Parquet blob.
 
 Rows keep their draft row id as `row_id`, so a prediction can be matched to its row through
-training, evaluation and diffs. The hash covers the logical content (row id, text, label,
+training, evaluation and diffs. A row keeps the split it got at its first freeze in every later
+snapshot (recorded on the draft row), so a test row never becomes a training row. The hash covers the logical content (row id, text, label,
 split), so freezing an unchanged draft again finds the snapshot it made before.
 """
 
@@ -37,8 +38,30 @@ def content_hash(rows) -> str:
     return h.hexdigest()
 
 
+def latest_snapshot_splits(ws, project) -> dict[int, tuple[str, str | None]]:
+    """row id -> (split, text) in the project's latest snapshot. A workspace made before splits
+    were kept has none recorded: its latest snapshot says what they were."""
+    snaps = snapshots_repo.for_project(project.id)
+    if not snaps:
+        return {}
+    table = load_snapshot_table(ws, snaps[-1].id).to_pydict()
+    return {int(r): (s, t) for r, s, t in zip(table["row_id"], table["split"], table["text"])}
+
+
+def _keep_splits(kept, before: dict) -> list[str | None]:
+    """The split each kept row had before: by its row id, else by the same text (a row imported
+    again gets the split of its twin, so a test text never reaches training under a new id)."""
+    by_text: dict[str, str] = {}
+    for row_id in sorted(before):
+        split, text = before[row_id]
+        if text is not None:
+            by_text.setdefault(text, split)
+    return [before[r[0]][0] if r[0] in before else by_text.get(r[1]) for r in kept]
+
+
 def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """Labelled rows with text, split stratified (or by the split column), stored once per content."""
+    """Labelled rows with text; each row keeps the split it was first given (the split column wins);
+    new rows are split stratified so the fractions hold. Stored once per content."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -56,14 +79,16 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
     labels = [r[2] for r in kept]
     by_column = any(r[3] for r in kept)
-    if by_column:
-        assigned = sp.from_column(labels, [r[3] for r in kept], seed=seed)
-    else:
-        assigned = sp.stratified(labels, seed=seed, fractions=fractions)
+    recorded = draft_repo.assigned_splits(project.id)
+    before = recorded or latest_snapshot_splits(ws, project)
+    previous = _keep_splits(kept, before)
+    assigned = sp.sticky(labels, previous, [r[3] for r in kept], seed=seed, fractions=fractions)
     rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
+    fresh = {r[0]: s for r, s in zip(kept, assigned) if r[0] not in recorded}
     digest = content_hash(rows)
     found = snapshots_repo.by_hash(project.id, digest)
     if found is not None:
+        draft_repo.record_assigned_splits(fresh)
         return found
     table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], schema=_schema())
     buf = io.BytesIO()
@@ -73,13 +98,17 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "seed": seed,
         "fractions": list(fractions),
         "split_source": "column" if by_column else "stratified",
+        "splits_kept": sum(1 for p in previous if p),
+        "splits_new": sum(1 for p in previous if not p),
         "skipped_unlabelled": skipped_unlabelled,
         "skipped_empty": skipped_empty,
     }
-    return snapshots_repo.create(
-        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
-        split_counts=dict(Counter(assigned)), meta=meta,
-    )
+    with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
+        draft_repo.record_assigned_splits(fresh)
+        return snapshots_repo.create(
+            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
+            split_counts=dict(Counter(assigned)), meta=meta,
+        )
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
@@ -120,13 +149,36 @@ def _labels_by_text(table) -> dict[str, str]:
     return {t: c.most_common(1)[0][0] for t, c in out.items()}
 
 
+def split_moves(left_table, right_table, *, examples: int = 5) -> dict:
+    """Rows in both snapshots (by row id, else by text) whose split changed: `{count, by_move:
+    {"test -> train": n}, examples}`. Kept splits make this 0 unless a split column moved rows."""
+    def splits_of(table):
+        cols = table.select(["row_id", "text", "split"]).to_pydict()
+        return dict(zip(cols["row_id"], zip(cols["text"], cols["split"])))
+
+    left, right = splits_of(left_table), splits_of(right_table)
+    left_by_text = {t: s for t, s in left.values()}
+    by_move: Counter = Counter()
+    shown = []
+    for row_id, (text, now) in right.items():
+        was = left[row_id][1] if row_id in left else left_by_text.get(text)
+        if was is None or was == now:
+            continue
+        by_move[f"{was} -> {now}"] += 1
+        if len(shown) < examples:
+            shown.append({"text": text, "from": was, "to": now})
+    return {"count": sum(by_move.values()), "by_move": dict(sorted(by_move.items())), "examples": shown}
+
+
 def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
-    """Rows added, removed and relabelled from snapshot a to b, matched by text."""
-    left = _labels_by_text(load_snapshot_table(ws, a))
-    right = _labels_by_text(load_snapshot_table(ws, b))
+    """Rows added, removed and relabelled from snapshot a to b (matched by text), and rows whose
+    split moved (`moved`)."""
+    left_table, right_table = load_snapshot_table(ws, a), load_snapshot_table(ws, b)
+    left, right = _labels_by_text(left_table), _labels_by_text(right_table)
     added = [t for t in right if t not in left]
     removed = [t for t in left if t not in right]
     relabelled = [t for t in right if t in left and left[t] != right[t]]
+    moves = split_moves(left_table, right_table, examples=examples)
     return {
         "from": get_snapshot(ws, a).id,
         "to": get_snapshot(ws, b).id,
@@ -134,10 +186,13 @@ def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
         "removed": len(removed),
         "relabelled": len(relabelled),
         "unchanged": len(right) - len(added) - len(relabelled),
+        "moved": moves["count"],
+        "moves": moves["by_move"],
         "examples": {
             "added": [{"text": t, "label": right[t]} for t in added[:examples]],
             "removed": [{"text": t, "label": left[t]} for t in removed[:examples]],
             "relabelled": [{"text": t, "from": left[t], "to": right[t]} for t in relabelled[:examples]],
+            "moved": moves["examples"],
         },
     }
 

@@ -150,9 +150,14 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
     labels = task.label_set(rows, parent_labels)
-    if config.max_length == AUTO_LENGTH:  # record the chosen length: the version is evaluated with it
-        length = task.auto_max_length(task.load_tokenizer(source.folder), source.folder, rows)
+    tokenizer = task.load_tokenizer(source.folder)
+    if config.max_length == AUTO_LENGTH:  # record the chosen length
+        length = task.auto_max_length(tokenizer, source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
+    # Training cuts texts at max_length (speed); predictions read what the model can, as a plain
+    # pipeline() on the exported folder does, so the app and the export give the same answer.
+    predict_length = max(int(config.max_length), task.reading_limit(tokenizer, source.folder))
+    config = config.replace(extra={**config.extra, "predict_max_length": predict_length})
     if config.group_by_length == "auto":
         n_train = sum(1 for s in rows["split"] if s == "train")
         config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,

@@ -196,7 +196,7 @@ class TrainingSession:
         metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
                                   "loss": val.get("eval_loss")}}
         predictions = None
-        test = self.data.get("test")
+        test = self._for_predicting(prep.snapshot.hash, prep.rows)
         if test is not None:
             test_metrics, predictions = self._test_predictions(test)
             metrics["test"] = test_metrics
@@ -222,6 +222,18 @@ class TrainingSession:
             config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
         return version, metrics
 
+    @property
+    def predict_length(self) -> int:
+        return int(self.config.extra.get("predict_max_length") or self.config.max_length)
+
+    def _for_predicting(self, snapshot_hash: str, rows: dict, split: str = "test"):
+        """One split tokenized at the length predictions read (the training data may be cut shorter)."""
+        if snapshot_hash == self.prep.snapshot.hash and self.predict_length == int(self.config.max_length):
+            return self.data.get(split)
+        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snapshot_hash, self.prep.source.folder,
+                                           self.tokenizer, rows, self.prep.labels, self.predict_length)
+        return data.get(split)
+
     def _argmax(self, dataset) -> list[int]:
         probs = predict_by_row_id(self.trainer, dataset)
         return [int(probs[int(r)].argmax()) for r in dataset["row_id"]]
@@ -242,26 +254,45 @@ class TrainingSession:
         return classification_metrics(y_true, y_pred, labels), predictions
 
     def _forgetting_check(self) -> dict | None:
-        """Accuracy on the parent version's test data, before and after this training."""
+        """Accuracy on the parent version's test data, before and after this training, on only the
+        rows neither the parent (with its ancestors) nor this training learned from."""
+        from sftgui.core import unseen
+        from sftgui.core.compare import restrict
         from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+        from sftgui.core.evaluation import evaluate_version
 
-        parent = self.prep.source.version
+        ws, parent = self.prep.ws, self.prep.source.version
         if parent is None or parent.snapshot_id is None:
             return None
-        snap = get_snapshot(self.prep.ws, parent.snapshot_id)
-        rows = load_snapshot_table(self.prep.ws, snap.id).to_pydict()
-        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snap.hash, self.prep.source.folder, self.tokenizer,
-                                           rows, self.prep.labels, self.config.max_length)
-        test = data.get("test")
+        snap = get_snapshot(ws, parent.snapshot_id)
+        rows = load_snapshot_table(ws, snap.id).to_pydict()
+        test = self._for_predicting(snap.hash, rows)
         if test is None:
             return None
-        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
-        before = parent.metrics.get("accuracy")  # the parent's own test accuracy, on these rows
+        seen = unseen.trained_on(ws, [parent], extra_snapshots=[(self.prep.project.id, self.prep.snapshot.id)])
+        text_of = dict(zip(rows["row_id"], rows["text"]))
+        keep = [i for i, r in enumerate(test["row_id"])
+                if not seen.has(parent.project_id, {"row_id": r, "text": text_of.get(r)})]
         tag = f"v{parent.number}"
-        sentence = (f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
-                    else f"accuracy on {tag}'s test data: {after:.1%}")
-        return {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(test), "before": before,
-                "after": after, "sentence": sentence}
+        account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
+        out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
+               "left_out": account["left_out"], "warning": account["warning"]}
+        if not keep:
+            out.update(before=None, after=None, sentence=(
+                f"accuracy on {tag}'s test data: not measured, because this training learned from all "
+                f"{len(test)} of its test rows"))
+            return out
+        test = test.select(keep) if len(keep) < len(test) else test
+        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
+        before_result = evaluate_version(ws, parent, snap.id)
+        if account["left_out"]:
+            before_result = restrict(before_result, {int(r) for r in test["row_id"]})
+        before = before_result["metrics"]["accuracy"]
+        sentence = f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}"
+        if account["left_out"]:
+            sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
+        out.update(before=before, after=after, sentence=sentence)
+        return out
 
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
