@@ -81,6 +81,7 @@ def register(sub) -> None:
     c = cmd("export", _export, "write a snapshot to a CSV file", project=False)
     c.add_argument("snapshot", metavar="SNAP")
     c.add_argument("--out", required=True, metavar="FILE.csv")
+    c.add_argument("--force", action="store_true", help="replace the file if it exists")
 
 
 def _mapping_args(c) -> None:
@@ -336,6 +337,6 @@ def _diff(args, ctx) -> int:
 def _export(args, ctx) -> int:
     from sftgui.core.data.snapshots import export_snapshot_csv
 
-    out = export_snapshot_csv(_reader(ctx), args.snapshot, args.out)
+    out = export_snapshot_csv(_reader(ctx), args.snapshot, args.out, force=args.force)
     ctx.say(f"Wrote {out}.")
     return 0

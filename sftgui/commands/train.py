@@ -344,7 +344,7 @@ def _demo(args, ctx) -> int:
     try:
         from sftgui.core.export import export_version
 
-        path = export_version(ws, version, out, fmt="hf", force=True)
+        path = export_version(ws, version, out, fmt="hf", force=True, own=out.parent)
         say(f"5. Exported {version.ref} as a Hugging Face folder: {path}")
     except ImportError:
         say("5. Export is not available in this build; nothing was exported.")

@@ -207,16 +207,20 @@ def csv_safe(value):
     return value
 
 
-def export_snapshot_csv(ws, snapshot_id, out) -> Path:
+def export_snapshot_csv(ws, snapshot_id, out, *, force: bool = False) -> Path:
+    """Write the snapshot as CSV to `out` (through the output-path guard: never inside a workspace,
+    never over an existing file without `force`), staged and renamed into place at the end."""
+    from sftgui.core.outpath import check_output, staged
+    from sftgui.errors import disk_full_as_user_error
+
+    out = check_output(out, force=force, workspace=getattr(ws, "path", None))
     table = load_snapshot_table(ws, snapshot_id)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(COLUMNS)
-        for batch in table.to_batches(max_chunksize=5000):
-            cols = [batch.column(c).to_pylist() for c in COLUMNS]
-            w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
-    tmp.replace(out)
+    with disk_full_as_user_error("the CSV file", out.parent), \
+            staged(out, force=force, workspace=getattr(ws, "path", None)) as tmp:
+        with open(tmp, "x", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(COLUMNS)
+            for batch in table.to_batches(max_chunksize=5000):
+                cols = [batch.column(c).to_pylist() for c in COLUMNS]
+                w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
     return out

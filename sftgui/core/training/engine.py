@@ -167,9 +167,16 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
 
 # -- execute: the run row exists; every failure is recorded on it --------------------------------
 def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> RunResult:
+    from sftgui.store.nofollow import open_append, own_dir
+
     ws, run_id = prep.ws, run_row.id
     log_path = Path(ws.logs) / f"run-{run_id}.log"
-    log = open(log_path, "a", encoding="utf-8")
+    try:  # never through a link planted at cache/runs/N or logs/run-N.log (both names are predictable)
+        own_dir(own_dir(Path(ws.cache) / "runs", "cache/runs/") / str(run_id), f"cache/runs/{run_id}/")
+        log = open_append(log_path)
+    except UserError as exc:
+        runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=str(exc))
+        raise
     t0 = time.perf_counter()
     prior_wall = run_row.wall_s or 0.0
 
