@@ -81,6 +81,7 @@ def register(sub) -> None:
     c = cmd("export", _export, "write a snapshot to a CSV file", project=False)
     c.add_argument("snapshot", metavar="SNAP")
     c.add_argument("--out", required=True, metavar="FILE.csv")
+    c.add_argument("--force", action="store_true", help="replace the file if it exists")
 
 
 def _mapping_args(c) -> None:
@@ -320,7 +321,11 @@ def _diff(args, ctx) -> int:
         ctx.emit_json(d)
         return 0
     ctx.say(f"Snapshot {d['from']} -> {d['to']}: {d['added']} added, {d['removed']} removed, "
-            f"{d['relabelled']} relabelled, {d['unchanged']} unchanged.")
+            f"{d['relabelled']} relabelled, {d['unchanged']} unchanged, {d['moved']} moved to another split.")
+    for move, n in d["moves"].items():
+        ctx.say(f"  {n} row(s) moved {move}")
+    for e in d["examples"]["moved"]:
+        ctx.say(f"  moved {e['from']} -> {e['to']}: {e['text'][:70]}")
     for e in d["examples"]["relabelled"]:
         ctx.say(f"  relabelled {e['from']} -> {e['to']}: {e['text'][:70]}")
     for kind in ("added", "removed"):
@@ -332,6 +337,6 @@ def _diff(args, ctx) -> int:
 def _export(args, ctx) -> int:
     from sftgui.core.data.snapshots import export_snapshot_csv
 
-    out = export_snapshot_csv(_reader(ctx), args.snapshot, args.out)
+    out = export_snapshot_csv(_reader(ctx), args.snapshot, args.out, force=args.force)
     ctx.say(f"Wrote {out}.")
     return 0

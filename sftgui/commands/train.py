@@ -167,6 +167,8 @@ def _report(result, json_events: bool) -> int:
                   f"data, in {_duration(result.wall_s)} (run {result.run_id}).")
             if "forgetting" in m:
                 print(f"  {m['forgetting']['sentence']}")
+                if m["forgetting"].get("warning"):
+                    print(f"  Warning: {m['forgetting']['warning']}")
         return 0
     if result.status == "cancelled":
         print(f"sftgui: run {result.run_id} was stopped; resume it with 'sftgui runs resume {result.run_id}'.",
@@ -350,7 +352,7 @@ def _demo(args, ctx) -> int:
     try:
         from sftgui.core.export import export_version
 
-        path = export_version(ws, version, out, fmt="hf", force=True)
+        path = export_version(ws, version, out, fmt="hf", force=True, own=out.parent)
         say(f"5. Exported {version.ref} as a Hugging Face folder: {path}")
     except ImportError:
         say("5. Export is not available in this build; nothing was exported.")

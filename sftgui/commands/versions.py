@@ -254,6 +254,8 @@ def _verify(args, ctx) -> int:
         for kind in ("missing", "corrupt"):
             for item in report[kind]:
                 ctx.say(f"  {kind}: {item['blob'][:12]} used by {', '.join(item['used_by']) or 'nothing'}")
+        for link in report.get("links", []):
+            ctx.say(f"  link: blobs/{link} is a link sftgui did not make (it is never followed); remove it")
         if report["damaged_versions"]:
             ctx.say(f"  damaged versions: {', '.join(report['damaged_versions'])} (restore the workspace from a backup)")
         if report["orphans"]:

@@ -43,7 +43,7 @@ def render_model_card(facts: dict, sections: dict) -> str:
     """Markdown text of the card. Missing facts are said to be missing, never invented.
 
     `sections` are the task's parts (its `card_sections(facts)`): `pipeline_tag`, `summary` (one
-    paragraph), `usage`, `evaluation` and `limitations` (lists of lines).
+    paragraph), `usage`, `inference` (optional), `evaluation` and `limitations` (lists of lines).
     """
     snap = facts.get("snapshot") or {}
     config = facts.get("config") or {}
@@ -68,11 +68,7 @@ def render_model_card(facts: dict, sections: dict) -> str:
         "",
         *sections["usage"],
     ]
-    lines += [
-        "",
-        "## Training data",
-        "",
-    ]
+    lines += ["", *sections.get("inference", []), "## Training data", ""]
     if snap:
         lines += [
             f"Dataset snapshot {snap.get('id', '?')}: {snap.get('rows', '?')} rows, content hash "

@@ -335,14 +335,16 @@ def verify(ws, *, progress=None) -> dict:
         if not ws.readonly:
             repo.set_damaged(v.id, problem)
     corrupt_unused = [d for d in orphans if state[d] == "corrupt"]
+    links = ws.blobs.links()  # sftgui makes none: each one was planted, and is never followed
     return {
-        "ok": not (missing or corrupt or corrupt_unused),
+        "ok": not (missing or corrupt or corrupt_unused or links),
         "blobs_checked": len(stored),
         "missing": [{"blob": d, "used_by": refs[d]} for d in missing],
         "corrupt": [{"blob": d, "used_by": refs.get(d, [])} for d in corrupt + corrupt_unused],
         "orphans": len(orphans),
         "orphan_bytes": sum(ws.blobs.size(d) for d in orphans),
         "damaged_versions": damaged,
+        "links": links,
     }
 
 

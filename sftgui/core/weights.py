@@ -273,7 +273,7 @@ def write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple[
 
 def _map_blob(ws, version, name: str, digest: str):
     try:
-        fd = os.open(ws.blobs.path(digest), os.O_RDONLY)
+        fd = ws.blobs.open_fd(digest)  # never through a link
     except FileNotFoundError:
         raise _damaged(ws, version, name, digest, "missing") from None
     try:

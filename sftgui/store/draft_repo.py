@@ -112,6 +112,23 @@ def iter_live(project_id: int, batch: int = 5000) -> Iterator[tuple]:
         last = rows[-1][5]
 
 
+def assigned_splits(project_id: int) -> dict[int, tuple[str, str | None]]:
+    """row id -> (split it was given at its first freeze, its text), live and removed rows alike."""
+    sql = (
+        f"SELECT id, assigned_split, text FROM {DraftRow._meta.table_name} "
+        "WHERE project_id = ? AND assigned_split IS NOT NULL"
+    )
+    return {r[0]: (r[1], r[2]) for r in db.execute_sql(sql, (project_id,)).fetchall()}
+
+
+def record_assigned_splits(split_by_id: dict[int, str]) -> None:
+    """Remember the split each row got (only rows that had none are passed)."""
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for row_id, split in split_by_id.items():
+        grouped[split].append(row_id)
+    set_field(grouped, "assigned_split")
+
+
 def label_counts(project_id: int) -> dict[str, int]:
     q = (
         DraftRow.select(DraftRow.label, fn.COUNT(DraftRow.id))

@@ -3,8 +3,10 @@
 Rows keep their draft row id as `row_id`, so a prediction can be matched to its row through
 training, evaluation and diffs. The columns between row_id and split, which draft rows are kept
 and how splits are stratified are the project's task's (`Task.columns`, `Task.snapshot_row`,
-`Task.stratify_by`). The hash covers the logical content (row id, the task's columns, split), so
-freezing an unchanged draft again finds the snapshot it made before.
+`Task.stratify_by`). A row keeps the split it got at its first freeze in every later snapshot
+(recorded on the draft row), so a test row never becomes a training row. The hash covers the
+logical content (row id, the task's columns, split), so freezing an unchanged draft again finds
+the snapshot it made before.
 """
 
 from __future__ import annotations
@@ -44,9 +46,32 @@ def content_hash(rows) -> str:
     return h.hexdigest()
 
 
+def latest_snapshot_splits(ws, project) -> dict[int, tuple[str, str | None]]:
+    """row id -> (split, text) in the project's latest snapshot. A workspace made before splits
+    were kept has none recorded: its latest snapshot says what they were."""
+    snaps = snapshots_repo.for_project(project.id)
+    if not snaps:
+        return {}
+    table = load_snapshot_table(ws, snaps[-1].id).to_pydict()
+    inputs = table[task_of(project).input_column]
+    return {int(r): (s, t) for r, s, t in zip(table["row_id"], table["split"], inputs)}
+
+
+def _keep_splits(kept, before: dict) -> list[str | None]:
+    """The split each kept row had before: by its row id, else by the same text (a row imported
+    again gets the split of its twin, so a test text never reaches training under a new id)."""
+    by_text: dict[str, str] = {}
+    for row_id in sorted(before):
+        split, text = before[row_id]
+        if text is not None:
+            by_text.setdefault(text, split)
+    return [before[r[0]][0] if r[0] in before else by_text.get(r[1]) for r in kept]
+
+
 def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """The rows the task keeps (labelled rows with text), split stratified (or by the split column),
-    stored once per content."""
+    """The rows the task keeps (labelled rows with text); each row keeps the split it was first given
+    (the split column wins); new rows are split (stratified, when the task says by what) so the
+    fractions hold. Stored once per content."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -64,14 +89,16 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
     strata = task.stratify_by([r[1:-1] for r in kept])
     by_column = any(r[-1] for r in kept)
-    if by_column:
-        assigned = sp.from_column(strata or [""] * len(kept), [r[-1] for r in kept], seed=seed)
-    else:
-        assigned = sp.stratified(strata or [""] * len(kept), seed=seed, fractions=fractions)
+    recorded = draft_repo.assigned_splits(project.id)
+    before = recorded or latest_snapshot_splits(ws, project)
+    previous = _keep_splits(kept, before)
+    assigned = sp.sticky(strata or [""] * len(kept), previous, [r[-1] for r in kept], seed=seed, fractions=fractions)
     rows = [(*r[:-1], s) for r, s in zip(kept, assigned)]
+    fresh = {r[0]: s for r, s in zip(kept, assigned) if r[0] not in recorded}
     digest = content_hash(rows)
     found = snapshots_repo.by_hash(project.id, digest)
     if found is not None:
+        draft_repo.record_assigned_splits(fresh)
         return found
     schema = _schema(task)
     table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*rows), schema)], schema=schema)
@@ -82,14 +109,18 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "seed": seed,
         "fractions": list(fractions),
         "split_source": "column" if by_column else "stratified",
+        "splits_kept": sum(1 for p in previous if p),
+        "splits_new": sum(1 for p in previous if not p),
         "skipped_unlabelled": skipped["unlabelled"],
         "skipped_empty": skipped["empty"],
     }
     counts = Counter(strata) if strata is not None else Counter()
-    return snapshots_repo.create(
-        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(counts.items())),
-        split_counts=dict(Counter(assigned)), meta=meta,
-    )
+    with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
+        draft_repo.record_assigned_splits(fresh)
+        return snapshots_repo.create(
+            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(counts.items())),
+            split_counts=dict(Counter(assigned)), meta=meta,
+        )
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
@@ -132,14 +163,37 @@ def _labels_by_text(task, table) -> dict[str, str]:
     return {t: c.most_common(1)[0][0] for t, c in out.items()}
 
 
+def split_moves(left_table, right_table, *, examples: int = 5, column: str = "text") -> dict:
+    """Rows in both snapshots (by row id, else by input `column`) whose split changed: `{count,
+    by_move: {"test -> train": n}, examples}`. Kept splits make this 0 unless a split column moved rows."""
+    def splits_of(table):
+        cols = table.select(["row_id", column, "split"]).to_pydict()
+        return dict(zip(cols["row_id"], zip(cols[column], cols["split"])))
+
+    left, right = splits_of(left_table), splits_of(right_table)
+    left_by_text = {t: s for t, s in left.values()}
+    by_move: Counter = Counter()
+    shown = []
+    for row_id, (text, now) in right.items():
+        was = left[row_id][1] if row_id in left else left_by_text.get(text)
+        if was is None or was == now:
+            continue
+        by_move[f"{was} -> {now}"] += 1
+        if len(shown) < examples:
+            shown.append({"text": text, "from": was, "to": now})
+    return {"count": sum(by_move.values()), "by_move": dict(sorted(by_move.items())), "examples": shown}
+
+
 def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
-    """Rows added, removed and relabelled from snapshot a to b, matched by the input (the text)."""
+    """Rows added, removed and relabelled from snapshot a to b (matched by the input, the text), and
+    rows whose split moved (`moved`)."""
     task = task_of(get_snapshot(ws, a))
-    left = _labels_by_text(task, load_snapshot_table(ws, a))
-    right = _labels_by_text(task, load_snapshot_table(ws, b))
+    left_table, right_table = load_snapshot_table(ws, a), load_snapshot_table(ws, b)
+    left, right = _labels_by_text(task, left_table), _labels_by_text(task, right_table)
     added = [t for t in right if t not in left]
     removed = [t for t in left if t not in right]
     relabelled = [t for t in right if t in left and left[t] != right[t]]
+    moves = split_moves(left_table, right_table, examples=examples, column=task.input_column)
     return {
         "from": get_snapshot(ws, a).id,
         "to": get_snapshot(ws, b).id,
@@ -147,10 +201,13 @@ def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
         "removed": len(removed),
         "relabelled": len(relabelled),
         "unchanged": len(right) - len(added) - len(relabelled),
+        "moved": moves["count"],
+        "moves": moves["by_move"],
         "examples": {
             "added": [{"text": t, "label": right[t]} for t in added[:examples]],
             "removed": [{"text": t, "label": left[t]} for t in removed[:examples]],
             "relabelled": [{"text": t, "from": left[t], "to": right[t]} for t in relabelled[:examples]],
+            "moved": moves["examples"],
         },
     }
 
@@ -165,17 +222,21 @@ def csv_safe(value):
     return value
 
 
-def export_snapshot_csv(ws, snapshot_id, out) -> Path:
+def export_snapshot_csv(ws, snapshot_id, out, *, force: bool = False) -> Path:
+    """Write the snapshot as CSV to `out` (through the output-path guard: never inside a workspace,
+    never over an existing file without `force`), staged and renamed into place at the end."""
+    from sftgui.core.outpath import check_output, staged
+    from sftgui.errors import disk_full_as_user_error
+
+    out = check_output(out, force=force, workspace=getattr(ws, "path", None))
     table = load_snapshot_table(ws, snapshot_id)
     names = columns(task_of(get_snapshot(ws, snapshot_id)))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(names)
-        for batch in table.to_batches(max_chunksize=5000):
-            cols = [batch.column(c).to_pylist() for c in names]
-            w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
-    tmp.replace(out)
+    with disk_full_as_user_error("the CSV file", out.parent), \
+            staged(out, force=force, workspace=getattr(ws, "path", None)) as tmp:
+        with open(tmp, "x", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(names)
+            for batch in table.to_batches(max_chunksize=5000):
+                cols = [batch.column(c).to_pylist() for c in names]
+                w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
     return out

@@ -124,6 +124,11 @@ class Task(ABC):
     def auto_max_length(self, processor, model_dir: Path, rows: dict[str, list]) -> int:
         """The input length to train with when the config says "auto" (0)."""
 
+    def reading_limit(self, processor, model_dir: Path) -> int | None:
+        """The longest input the model reads when predicting (recorded as the version's
+        `predict_max_length`, so the app and an export predict alike), or None."""
+        return None
+
     @abstractmethod
     def prepare(self, cache_root: Path, snapshot_hash: str, model_dir: Path, processor,
                 rows: dict[str, list], labels: list[str], max_length: int):
@@ -212,6 +217,14 @@ class Task(ABC):
         raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
 
     # == export and model card =====================================================================
+    def inference_facts(self, config: dict) -> dict:
+        """What a program needs to predict as sftgui does (the card's facts["inference"])."""
+        return {}
+
+    def finish_export_folder(self, folder: Path, facts: dict) -> None:
+        """Adjust the materialized HF folder so it predicts what sftgui predicts (e.g. the reading
+        length in the tokenizer's files); `facts` are the card's."""
+
     def export_extra(self, fmt: str, folder: Path) -> None:
         """Convert the HF folder for a format beyond hf/zip (e.g. ONNX); a task lists it in `exports`."""
         raise UserError(f"{fmt} export is not available for {self.title} models.")
@@ -219,7 +232,8 @@ class Task(ABC):
     @abstractmethod
     def card_sections(self, facts: dict) -> dict:
         """The task's parts of the README.md written with every export (facts: `export.card_facts`):
-        `{pipeline_tag, summary, usage: [lines], evaluation: [lines], limitations: [lines]}`;
+        `{pipeline_tag, summary, usage: [lines], inference: [lines], evaluation: [lines],
+        limitations: [lines]}` (inference may be missing);
         `sftgui.core.model_card.render_model_card` adds data, settings and lineage around them."""
 
 

@@ -214,37 +214,59 @@ class TrainingSession:
             snapshot_id=prep.snapshot.id, config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
         return version, metrics
 
-    def _score(self, split: str, rows: dict | None = None) -> dict:
-        """The task's evaluation result of the trained model on one split of `rows` (default: the run's)."""
+    def _score(self, split: str) -> dict:
+        """The task's evaluation result of the trained model on one split of the run's rows."""
         from sftgui.core.evaluation import rows_of
 
+        return self._score_rows(rows_of(self.prep.task, self.prep.rows, split))
+
+    def _score_rows(self, picked: list[dict]) -> dict:
+        """The task's result on rows (dicts of the task's columns), predicting at the length the
+        version predicts with (the one recorded for predicting, which may be longer than training's)."""
         task = self.prep.task
-        picked = rows_of(task, rows if rows is not None else self.prep.rows, split)
         outputs = task.predict(self.model, self.processor, [r[task.input_column] for r in picked],
-                               max_length=self.config.max_length)
+                               max_length=task.max_length(self.processor, self.config.to_dict()))
         return task.score(picked, self.prep.labels, outputs)
 
     def _forgetting_check(self) -> dict | None:
-        """The task's first metric (accuracy) on the parent version's test data, before and after."""
+        """The task's first metric (accuracy) on the parent version's test data, before and after this
+        training, on only the rows neither the parent (with its ancestors) nor this training learned from."""
+        from sftgui.core import unseen
+        from sftgui.core.compare import restrict
         from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
-        from sftgui.core.evaluation import rows_of
+        from sftgui.core.evaluation import evaluate_version, rows_of
 
-        parent = self.prep.source.version
+        ws, parent = self.prep.ws, self.prep.source.version
         if parent is None or parent.snapshot_id is None:
             return None
-        snap = get_snapshot(self.prep.ws, parent.snapshot_id)
-        rows = load_snapshot_table(self.prep.ws, snap.id).to_pydict()
-        n_test = len(rows_of(self.prep.task, rows, "test"))
-        if not n_test:
+        task = self.prep.task
+        snap = get_snapshot(ws, parent.snapshot_id)
+        test = rows_of(task, load_snapshot_table(ws, snap.id).to_pydict(), "test")
+        if not test:
             return None
-        metric = self.prep.task.metrics[0]
-        after = self._score("test", rows)["metrics"][metric.key]
-        before = parent.metrics.get(metric.key)  # the parent's own test figure, on these rows
-        tag, name = f"v{parent.number}", metric.title.lower()
-        sentence = (f"{name} on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
-                    else f"{name} on {tag}'s test data: {after:.1%}")
-        return {"parent": parent.ref, "snapshot_id": snap.id, "rows": n_test, "before": before,
-                "after": after, "sentence": sentence}
+        seen = unseen.trained_on(ws, [parent], extra_snapshots=[(self.prep.project.id, self.prep.snapshot.id)])
+        keep = unseen.unseen_rows(parent.project_id, test, seen)
+        tag = f"v{parent.number}"
+        metric = task.metrics[0]
+        name = metric.title.lower()
+        account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
+        out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
+               "left_out": account["left_out"], "warning": account["warning"]}
+        if not keep:
+            out.update(before=None, after=None, sentence=(
+                f"{name} on {tag}'s test data: not measured, because this training learned from all "
+                f"{len(test)} of its test rows"))
+            return out
+        after = self._score_rows(keep)["metrics"][metric.key]
+        before_result = evaluate_version(ws, parent, snap.id)
+        if account["left_out"]:
+            before_result = restrict(before_result, {int(r["row_id"]) for r in keep}, task)
+        before = before_result["metrics"][metric.key]
+        sentence = f"{name} on {tag}'s test data: {before:.1%} -> {after:.1%}"
+        if account["left_out"]:
+            sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
+        out.update(before=before, after=after, sentence=sentence)
+        return out
 
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""

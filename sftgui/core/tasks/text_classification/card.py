@@ -38,6 +38,7 @@ def card_sections(facts: dict) -> dict:
         "pipeline_tag": "text-classification",
         "summary": summary,
         "usage": usage,
+        "inference": inference_section(facts),
         "evaluation": _metrics_section(facts.get("metrics"), pct, table),
         "limitations": [
             "- Intended for texts like the ones it was trained on, sorted into the labels above. It always "
@@ -75,4 +76,28 @@ def _metrics_section(metrics: dict | None, pct, table) -> list[str]:
             *table(["true \\ predicted", *names], [[names[i], *row] for i, row in enumerate(cm)]),
             "",
         ]
+    return out
+
+
+def inference_section(facts: dict) -> list[str]:
+    """What a program needs to predict exactly as sftgui did: length, truncation, labels, processing."""
+    labels = facts.get("labels") or []
+    inf = facts.get("inference") or {}
+    reads, trained = inf.get("max_length"), inf.get("trained_max_length")
+    out = ["## What inference needs", ""]
+    if reads:
+        out.append(f"- Reads up to **{reads} tokens** per text (`model_max_length` in `tokenizer_config.json`). "
+                   f"A plain `pipeline()` gives sftgui's probabilities for texts up to {reads} tokens; for longer "
+                   "texts pass `truncation=True`, which cuts at the same length sftgui cuts at.")
+    else:
+        out.append("- No reading length is recorded for this version; pass `truncation=True` for long texts.")
+    if trained and trained != reads:
+        out.append(f"- Trained on texts cut to {trained} tokens (to train faster); its test figures were "
+                   f"measured reading up to {reads} tokens, like the line above.")
+    out += [
+        "- Labels, in class-id order (`id2label` in `config.json`): " + ", ".join(f"{i}: `{name}`" for i, name in enumerate(labels)) + ".",
+        "- Pre-processing: none; the text goes to the tokenizer as it is. Post-processing: softmax over the "
+        "logits; the label is the most probable class.",
+        "",
+    ]
     return out

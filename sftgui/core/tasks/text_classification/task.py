@@ -78,6 +78,11 @@ class TextClassification(Task):
 
         return data.auto_max_length(processor, model_dir, rows)
 
+    def reading_limit(self, processor, model_dir):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.reading_limit(processor, model_dir)
+
     def prepare(self, cache_root, snapshot_hash, model_dir, processor, rows, labels, max_length):
         from sftgui.core.tasks.text_classification import data
 
@@ -151,12 +156,23 @@ class TextClassification(Task):
         return {"label": next(iter(scores)), "scores": scores}
 
     # -- export and card ----------------------------------------------------------------------------
+    def inference_facts(self, config):
+        from sftgui.core.tasks.text_classification.predict import recorded_length
+
+        return {"max_length": recorded_length(config), "trained_max_length": config.get("max_length")}
+
+    def finish_export_folder(self, folder, facts):
+        from sftgui.core.tasks.text_classification.export import write_reading_length
+
+        if (facts.get("inference") or {}).get("max_length"):
+            write_reading_length(folder, facts["inference"]["max_length"])
+
     def export_extra(self, fmt, folder):
         if fmt != "onnx":
             return super().export_extra(fmt, folder)
-        from sftgui.core.tasks.text_classification import onnx
+        from sftgui.core.tasks.text_classification.export import to_onnx
 
-        onnx.to_onnx(folder)
+        to_onnx(folder)
 
     def card_sections(self, facts):
         from sftgui.core.tasks.text_classification import card

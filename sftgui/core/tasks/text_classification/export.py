@@ -1,12 +1,36 @@
-"""ONNX export of a text classifier: tokenizer outputs in, logits out, dynamic batch and length."""
+"""Exporting a text classifier: the tokenizer files that read what sftgui's predictions read, and
+the ONNX graph (tokenizer outputs in, logits out, dynamic batch and length)."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
 ONNX_FILE = "model.onnx"
 ONNX_OPSET = 17
+
+
+def write_reading_length(folder: Path, max_length: int) -> None:
+    """Make the exported tokenizer read what sftgui's predictions read.
+
+    `model_max_length` in tokenizer_config.json is what `truncation=True` cuts at (transformers'
+    default would be the base model's 512 or more); the truncation entry of tokenizer.json makes
+    the `tokenizers` library (e.g. with the ONNX graph) cut there without being asked. A plain
+    `pipeline()` never truncates unless told, which is why predictions read the model's whole
+    reading length: up to it, the two agree with default arguments.
+    """
+    cfg_path = folder / "tokenizer_config.json"
+    if cfg_path.is_file():
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg["model_max_length"] = int(max_length)
+        cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tok_path = folder / "tokenizer.json"
+    if tok_path.is_file():
+        tok = json.loads(tok_path.read_text(encoding="utf-8"))
+        tok["truncation"] = {"direction": "Right", "max_length": int(max_length), "strategy": "LongestFirst",
+                             "stride": 0}
+        tok_path.write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
 
 
 def onnx_input_names(model, tokenizer) -> list[str]:
