@@ -143,9 +143,9 @@ class Task(ABC):
         """Each training row's length, for length-grouped batches; None when it does not apply."""
         return None
 
-    def lora_task_type(self) -> str:
-        """peft's TaskType name for LoRA on this task's models (e.g. "SEQ_CLS", "CAUSAL_LM")."""
-        return "SEQ_CLS"
+    @abstractmethod
+    def lora_task_type(self):
+        """peft's TaskType for LoRA on this task's models (e.g. TaskType.SEQ_CLS)."""
 
     # == metrics =====================================================================================
     @abstractmethod

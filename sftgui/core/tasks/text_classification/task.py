@@ -98,8 +98,10 @@ class TextClassification(Task):
 
         return data.lengths(dataset)
 
-    def lora_task_type(self) -> str:
-        return "SEQ_CLS"
+    def lora_task_type(self):
+        from peft import TaskType
+
+        return TaskType.SEQ_CLS  # peft then keeps the new head trainable (modules_to_save)
 
     # -- metrics ------------------------------------------------------------------------------------
     def training_metrics(self, eval_pred, labels):
