@@ -114,6 +114,42 @@ class Cancelled(Event):
     message: str = ""
 
 
+@dataclass(frozen=True)
+class TrialFinished(Event):
+    """A trial of a hyperparameter search ended (run_id: its run). `state` is complete, pruned or
+    failed; `value` its validation metric; the best so far and the time left come along."""
+
+    search_id: int
+    trial: int
+    state: str
+    value: float | None
+    params: dict
+    metric: str
+    best_value: float | None
+    best_trial: int | None
+    best_run_id: int | None
+    finished: int
+    total: int
+    elapsed_s: float
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class SearchFinished(Event):
+    """The search ended (run_id: the best trial's run, 0 when none completed). `status` is
+    completed (the best trial became `version`), stopped (resumable) or failed."""
+
+    search_id: int
+    status: str
+    version: str | None
+    best_value: float | None
+    best_params: dict
+    metric: str
+    trials: int
+    wall_s: float
+    message: str = ""
+
+
 def to_dict(event: Event) -> dict:
     """JSON-ready form: the fields plus `event` (the class name)."""
     out = {"event": type(event).__name__, **dataclasses.asdict(event)}

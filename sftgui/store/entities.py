@@ -48,6 +48,7 @@ class DatasetSnapshot:
     split_counts: dict
     meta: dict
     created_at: str
+    kind: str = "training"  # "monitor": a dated batch of new rows, scored, never trained on
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,20 @@ class Run:
     metrics: dict
     environment: dict
     pid: int | None
+    search_id: int | None = None  # the hyperparameter search this run is a trial of
+
+
+@dataclass(frozen=True)
+class Search:
+    id: int
+    project_id: int
+    status: str
+    settings: dict
+    storage: str
+    best_run_id: int | None
+    version_id: int | None
+    created_at: str
+    ended_at: str | None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,21 @@ class DatasetSnapshot(Base):
     split_counts = TextField(default="{}")  # JSON {split: count}
     meta = TextField(default="{}")  # JSON: split seed/fractions, source files, augmentation
     created_at = TextField()
+    kind = CharField(default="training")  # "training" (a frozen draft) or "monitor" (a dated batch, never trained on)
+
+
+class Search(Base):
+    """A hyperparameter search: its trials are the runs with this search_id (optuna keeps its own
+    study in `storage`, an SQLite file under the workspace's cache/searches/)."""
+
+    project = ForeignKeyField(Project, backref="searches", on_delete="CASCADE")
+    status = CharField(default="running")  # running stopped completed failed
+    settings = TextField(default="{}")  # JSON: trials, time budget, base config, space, metric, seed
+    storage = TextField()  # file name of the optuna study, relative to cache/searches/
+    best_run_id = IntegerField(null=True)
+    version_id = IntegerField(null=True)  # the version the best trial became
+    created_at = TextField()
+    ended_at = TextField(null=True)
 
 
 class Run(Base):
@@ -118,6 +133,7 @@ class Run(Base):
     metrics = TextField(default="{}")  # JSON summary
     environment = TextField(default="{}")  # JSON library versions, host
     pid = IntegerField(null=True)
+    search = ForeignKeyField(Search, null=True, backref="runs", on_delete="SET NULL")  # a trial of this search
 
 
 class MetricPoint(Base):
@@ -207,6 +223,7 @@ ALL_MODELS = [
     DraftRow,
     DraftEdit,
     DatasetSnapshot,
+    Search,
     Run,
     MetricPoint,
     ModelVersion,

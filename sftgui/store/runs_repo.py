@@ -36,6 +36,7 @@ def _entity(row: Run) -> entities.Run:
         metrics=json.loads(row.metrics or "{}"),
         environment=json.loads(row.environment or "{}"),
         pid=row.pid,
+        search_id=row.search_id,
     )
 
 
@@ -44,6 +45,8 @@ def _encode(fields: dict) -> dict:
     for key in _JSON_FIELDS:
         if key in out and not isinstance(out[key], str):
             out[key] = json.dumps(out[key], sort_keys=True, default=str)
+    if "search_id" in out:
+        out["search"] = out.pop("search_id")
     if "parent_version_id" in out:
         out["parent_version"] = out.pop("parent_version_id")
     return out
@@ -51,10 +54,11 @@ def _encode(fields: dict) -> dict:
 
 def create_run(project_id: int, *, config: dict, snapshot_id: int | None = None,
                parent_version_id: int | None = None, seed: int | None = None,
-               status: str = "queued") -> entities.Run:
+               status: str = "queued", search_id: int | None = None) -> entities.Run:
     with db.atomic():
         row = Run.create(project=project_id, status=status, config=json.dumps(config, sort_keys=True),
-                         snapshot=snapshot_id, parent_version=parent_version_id, seed=seed, pid=os.getpid())
+                         snapshot=snapshot_id, parent_version=parent_version_id, seed=seed, pid=os.getpid(),
+                         search=search_id)
     return _entity(row)
 
 
@@ -72,8 +76,12 @@ def get_run(run_id: int) -> entities.Run:
     return _entity(row)
 
 
-def list_runs(project_id: int) -> list[entities.Run]:
-    return [_entity(r) for r in Run.select().where(Run.project == project_id).order_by(Run.id)]
+def list_runs(project_id: int, *, search_id: int | None = None) -> list[entities.Run]:
+    """The project's runs, oldest first; with `search_id`, only that search's trials."""
+    q = Run.select().where(Run.project == project_id)
+    if search_id is not None:
+        q = q.where(Run.search == search_id)
+    return [_entity(r) for r in q.order_by(Run.id)]
 
 
 def add_metric_points(run_id: int, points: list[tuple[int, float | None, str, float]]) -> None:

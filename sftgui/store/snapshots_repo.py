@@ -20,11 +20,14 @@ def _entity(r: DatasetSnapshot) -> entities.DatasetSnapshot:
         split_counts=json.loads(r.split_counts),
         meta=json.loads(r.meta),
         created_at=r.created_at,
+        kind=r.kind,
     )
 
 
-def create(project_id: int, *, hash: str, blob: str, rows: int, label_counts: dict, split_counts: dict, meta: dict) -> entities.DatasetSnapshot:
+def create(project_id: int, *, hash: str, blob: str, rows: int, label_counts: dict, split_counts: dict, meta: dict,
+           kind: str = "training") -> entities.DatasetSnapshot:
     row = DatasetSnapshot.create(
+        kind=kind,
         project=project_id,
         hash=hash,
         blob=blob,
@@ -45,13 +48,17 @@ def by_id(snapshot_id: int) -> entities.DatasetSnapshot | None:
 def by_hash(project_id: int, digest: str) -> entities.DatasetSnapshot | None:
     row = (
         DatasetSnapshot.select()
-        .where((DatasetSnapshot.project == project_id) & (DatasetSnapshot.hash == digest))
+        .where((DatasetSnapshot.project == project_id) & (DatasetSnapshot.hash == digest)
+               & (DatasetSnapshot.kind == "training"))
         .order_by(DatasetSnapshot.id)
         .first()
     )
     return _entity(row) if row else None
 
 
-def for_project(project_id: int) -> list[entities.DatasetSnapshot]:
-    q = DatasetSnapshot.select().where(DatasetSnapshot.project == project_id).order_by(DatasetSnapshot.id)
+def for_project(project_id: int, kind: str = "training") -> list[entities.DatasetSnapshot]:
+    """The project's snapshots of one kind, oldest first: frozen drafts by default (what training,
+    sticky splits and the Data page see), "monitor" for the monitoring batches."""
+    q = (DatasetSnapshot.select().where((DatasetSnapshot.project == project_id) & (DatasetSnapshot.kind == kind))
+         .order_by(DatasetSnapshot.id))
     return [_entity(r) for r in q]

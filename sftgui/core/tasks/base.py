@@ -55,6 +55,31 @@ class Preset:
     settings: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SearchDimension:
+    """One setting a hyperparameter search varies. `field` is a TrainConfig field; `kind` is "log"
+    (a float drawn on a log scale), "float", "int" (low..high inclusive) or "choice" (`choices`)."""
+
+    field: str
+    title: str  # plain words for the GUI's trials table ("Learning rate")
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+
+
+# What a hyperparameter search varies for any task trained by the Trainer (tasks add their own, e.g.
+# freezing for a classifier, the LoRA rank for a language model). Ranges suit fine-tuning a
+# pre-trained model: learning rates of 1e-5..2e-4, a few epochs.
+TRAINER_SEARCH_SPACE = (
+    SearchDimension("learning_rate", "Learning rate", "log", 1e-5, 2e-4),
+    SearchDimension("epochs", "Epochs", "int", 2, 5),
+    SearchDimension("batch_size", "Batch size", "choice", choices=(8, 16, 32)),
+    SearchDimension("warmup", "Warm-up share", "float", 0.0, 0.2),
+    SearchDimension("weight_decay", "Weight decay", "float", 0.0, 0.1),
+)
+
+
 class Task(ABC):
     # -- identity (the registry reads these) --------------------------------------------------
     name: ClassVar[str]  # the project's task, e.g. "text-classification" (stored in the db)
@@ -75,6 +100,7 @@ class Task(ABC):
     playground: ClassVar[str] = "text"  # which Try page the GUI shows ("text", later "image", "chat")
     default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
+    explanation: ClassVar[str | None] = None  # what `explain` returns for the GUI: "words"; later "saliency"
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
@@ -215,6 +241,51 @@ class Task(ABC):
     def answer(self, labels: Sequence[str], output, top_k: int | None) -> dict:
         """What `sftgui predict` and the playground show for one input: `{label, scores}`."""
         raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
+
+    # == hyperparameter search (core/search.py asks these) ============================================
+    def search_space(self, config: dict | None = None) -> tuple[SearchDimension, ...]:
+        """The settings a search varies, each a TrainConfig field with its range, given the search's
+        base config (a task may offer the LoRA rank when `config["lora"]`, freezing otherwise). The
+        search leaves out any field the user fixed, so a user's `--epochs 3` holds in every trial.
+        Default: the Trainer settings every task has (TRAINER_SEARCH_SPACE)."""
+        return TRAINER_SEARCH_SPACE
+
+    def search_metric(self) -> tuple[str, bool]:
+        """(validation metric key, greater is better) a search optimises and prunes on: reported
+        after every validation pass as `eval_<key>` (one of `validation_metrics`), and the trial's
+        value is the best checkpoint's. The test split is never part of it."""
+        return self.primary_metric, next((m.higher_is_better for m in self.metrics if m.key == self.primary_metric),
+                                         True)
+
+    # == explanations (core/explain.py asks this) ===================================================
+    def explain(self, model, processor, input_value, *, labels: Sequence[str], target: str | None = None,
+                max_length: int | None = None, steps: int = 50, internal_batch_size: int = 16) -> dict:
+        """Why the model answered what it did for one input, per output label:
+        `{input, predicted, scores: {label: p}, parts: [{text, start, end}], attributions: {label: [one
+        number per part]}, delta: {label: completeness error}, logit: {label}, baseline_logit:
+        {label}, method, steps}` where `parts` are the pieces of the input a person reads (words of a
+        text; regions of an image) and a positive number pushed the answer toward that label.
+        With `target` only that label is explained. Integrated-gradients methods must satisfy
+        completeness: sum(attributions[l]) ~ logit[l] - baseline_logit[l], `delta` being the error.
+        Memory stays bounded: at most `internal_batch_size` interpolated inputs at once."""
+        raise UserError(f"Explanations of {self.title} models are not built yet.")
+
+    # == monitoring (core/monitor.py asks these) ====================================================
+    def monitor_metrics(self) -> tuple[str, ...]:
+        """The metric keys charted per version over monitoring batches (keys of `metrics`)."""
+        return self.validation_metrics
+
+    def drift_checks(self, reference: Sequence[dict], batch: Sequence[dict], *,
+                     baseline: Sequence[dict] = ()) -> list[dict]:
+        """How a batch of new rows differs from the rows the model learned from (`reference`, the
+        training split; `baseline`, its validation split, where a check needs rows the model's data
+        did not include). Each check: `{check, title, test, statistic, p_value, drifted (p < 0.01),
+        sentence, detail}`. Default for a labelled task: label shares, chi-square test."""
+        from sftgui.core import drift
+
+        if not self.labelled:
+            return []
+        return [drift.label_shares(self.label_column, reference, batch)]
 
     # == export and model card =====================================================================
     def inference_facts(self, config: dict) -> dict:

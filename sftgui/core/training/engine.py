@@ -60,12 +60,16 @@ def cancel_file(ws, run_id: int) -> Path:
 
 # -- public entry points --------------------------------------------------------------------------
 def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws=None,
-        callbacks=()) -> RunResult:
+        callbacks=(), search_id: int | None = None, keep_model=None) -> RunResult:
     """Train as `config` says; emits events to `sink`; returns how it ended.
 
     Bad input (unknown project, too few labels, a pickle-only model, ...) raises UserError before
     anything is written. Once the run row exists, failures end it as `failed` (with its log and
     curves kept) and come back in the RunResult. `callbacks` are extra Trainer callbacks.
+    A trial of a hyperparameter search passes `search_id` (stored on the run row) and `keep_model`:
+    then no version is registered and the test split is never scored; the run completes with its
+    validation metrics and `keep_model(model, processor, labels, metrics)` receives the best checkpoint's
+    model (`register_kept` turns a kept model into a version later).
     """
     from sftgui.store.db import current_workspace
 
@@ -75,11 +79,13 @@ def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws
     prep = _prepare(ws, config.validate())
     run_row = runs_repo.create_run(
         prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
-        parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
-    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None)
+        parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running",
+        search_id=search_id)
+    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None, keep_model=keep_model)
 
 
-def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=()) -> RunResult:
+def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=(),
+           keep_model=None) -> RunResult:
     """Continue a cancelled or interrupted run from its last complete checkpoint, at the same step."""
     from sftgui.store.db import current_workspace
 
@@ -97,7 +103,28 @@ def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None
     cancel_file(ws, run_id).unlink(missing_ok=True)
     prep = _prepare(ws, TrainConfig.from_dict(row.config))
     row = runs_repo.update_run(run_id, status="running", ended_at=None, error=None, pid=_pid())
-    return _execute(prep, row, sink, cancel, callbacks, resume_from=last)
+    return _execute(prep, row, sink, cancel, callbacks, resume_from=last, keep_model=keep_model)
+
+
+def register_kept(run_id: int, model, sink=None, *, ws=None) -> RunResult:
+    """Make the model a search trial kept (`run(..., keep_model=...)`) a version of run `run_id`:
+    test predictions, the forgetting check and the version, exactly as a finished training does."""
+    from sftgui.core.training.session import TrainingSession
+    from sftgui.store.db import current_workspace
+
+    ws = ws or current_workspace()
+    sink = sink if sink is not None else (lambda e: None)
+    row = runs_repo.get_run(run_id)
+    if row.status != "completed":
+        raise UserError(f"Run {run_id} is {row.status}; only a completed trial can become a version.")
+    prep = _prepare(ws, TrainConfig.from_dict(row.config))
+    session = TrainingSession(prep, run_id, sink, CancelToken(), (), run_dir(ws, run_id),
+                              samples_per_second=row.train_samples_per_second)
+    version, metrics = session.register(model, dict(row.metrics.get("validation") or {}), row.wall_s or 0.0,
+                                        steps=row.last_step)
+    runs_repo.update_run(run_id, metrics=metrics)
+    sink(ev.Finished(run_id, version_id=version.id, version=version.ref, metrics=metrics, wall_s=row.wall_s or 0.0))
+    return RunResult(run_id, "completed", version=version, metrics=metrics, wall_s=row.wall_s or 0.0)
 
 
 def _checkpoints(folder: Path) -> list[tuple[int, Path, bool]]:
@@ -169,7 +196,7 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
 
 
 # -- execute: the run row exists; every failure is recorded on it --------------------------------
-def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> RunResult:
+def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from, keep_model=None) -> RunResult:
     from sftgui.store.nofollow import open_append, own_dir
 
     ws, run_id = prep.ws, run_row.id
@@ -204,6 +231,13 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
             emit(ev.Cancelled(run_id, step=outcome.step, resumable=True,
                               message=f"Stopped at step {outcome.step}; resume with `sftgui runs resume {run_id}`."))
             return RunResult(run_id, "cancelled", wall_s=wall)
+        if keep_model is not None:  # a search trial: validation only, the model goes to the search
+            metrics = {"validation": session.validate()}
+            keep_model(session.best_model(), session.processor, prep.labels, metrics)
+            runs_repo.update_run(run_id, status="completed", ended_at=now_iso(), wall_s=wall,
+                                 last_step=outcome.step, metrics=metrics, **session.run_fields())
+            session.cleanup()
+            return RunResult(run_id, "completed", metrics=metrics, wall_s=wall)
         version, metrics = session.finish(wall)
         runs_repo.update_run(run_id, status="completed", ended_at=now_iso(), wall_s=wall, last_step=outcome.step,
                              metrics=metrics, **session.run_fields())

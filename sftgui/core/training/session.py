@@ -25,7 +25,8 @@ class Outcome:
 
 
 class TrainingSession:
-    def __init__(self, prep, run_id: int, emit, cancel, callbacks, out_dir: Path):
+    def __init__(self, prep, run_id: int, emit, cancel, callbacks, out_dir: Path, *,
+                 samples_per_second: float | None = None):
         from sftgui.core.training.hardware import pick_hardware
 
         self.prep, self.config, self.run_id = prep, prep.config, run_id
@@ -34,7 +35,7 @@ class TrainingSession:
         self.hw = pick_hardware(self.config.device, self.config.precision)
         self.batch, self.accum = self.config.batch_size, self.config.grad_accumulation
         self.trainer = self.bridge = None
-        self.samples_per_second = None
+        self.samples_per_second = samples_per_second
         self.eval_details: dict = {}
         self._emit(ev.Preparing(run_id, f"Loading the {prep.task.processor_name}"))
         self.processor = prep.task.load_processor(prep.source.folder)
@@ -173,23 +174,37 @@ class TrainingSession:
     # -- the version ---------------------------------------------------------------------------
     def finish(self, wall_s: float):
         """Evaluate the best model, predict the test rows, check forgetting, register the version."""
+        self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
+        validation = self.validate()
+        return self.register(self.best_model(), validation, wall_s, steps=self.trainer.state.global_step)
+
+    def validate(self) -> dict:
+        """The task's headline metrics and the loss of the best checkpoint on the validation rows."""
+        val = self.trainer.evaluate(self.data["validation"])
+        validation = {m.key: val.get(f"eval_{m.key}") for m in self.prep.task.metrics if f"eval_{m.key}" in val}
+        return {**validation, "loss": val.get("eval_loss")}
+
+    def best_model(self):
+        """The trained model as a version holds it: unwrapped from the accelerator, LoRA merged."""
         from sftgui.core.training.adapt import merge_lora
         from sftgui.core.training.fast_dropout import restore_attention
-        from sftgui.core.versions import register_version
 
-        prep, task, labels = self.prep, self.prep.task, self.prep.labels
-        self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
-        val = self.trainer.evaluate(self.data["validation"])
-        validation = {m.key: val.get(f"eval_{m.key}") for m in task.metrics if f"eval_{m.key}" in val}
-        metrics = {"validation": {**validation, "loss": val.get("eval_loss")}}
-        # From here on the model is the one the version holds: predictions go through the task's
-        # one prediction path, so evaluating the version later gives the very same numbers.
         # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
         # predicts in its own dtype, as the loaded version will)
         unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
-        self.model = merge_lora(unwrapped)
-        restore_attention(self.model)
-        self.model.eval()
+        model = merge_lora(unwrapped)
+        restore_attention(model)
+        return model.eval()
+
+    def register(self, model, validation: dict, wall_s: float, *, steps: int):
+        """Score the test rows with `model`, check forgetting and register it as this run's version."""
+        from sftgui.core.versions import register_version
+
+        prep, task, labels = self.prep, self.prep.task, self.prep.labels
+        metrics = {"validation": validation}
+        # From here on the model is the one the version holds: predictions go through the task's
+        # one prediction path, so evaluating the version later gives the very same numbers.
+        self.model = model
         predictions = None
         if "test" in self.data:
             result = self._score("test")
@@ -205,7 +220,7 @@ class TrainingSession:
             metrics["forgetting"] = forgetting
         metrics["training"] = {"device": self.hw.device, "device_name": self.hw.name, "precision": self.hw.precision,
                                "wall_s": wall_s, "seed": self.config.seed,
-                               "steps": self.trainer.state.global_step,
+                               "steps": steps,
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
         version = register_version(

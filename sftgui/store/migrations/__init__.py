@@ -7,7 +7,9 @@ models.py needs a new migration here: tests/store/test_migrations.py compares th
 
 from __future__ import annotations
 
-from sftgui.store.migrations import m0001_initial, m0002_evaluation_damage, m0003_sticky_splits_purge
+from sftgui.store.migrations import (m0001_initial, m0002_evaluation_damage, m0003_sticky_splits_purge,
+                                     m0004_search_monitor)
 
-MIGRATIONS = [m0001_initial.apply, m0002_evaluation_damage.apply, m0003_sticky_splits_purge.apply]
+MIGRATIONS = [m0001_initial.apply, m0002_evaluation_damage.apply, m0003_sticky_splits_purge.apply,
+              m0004_search_monitor.apply]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from sftgui.core.tasks.base import Metric, Preset, Task
+from sftgui.core.tasks.base import TRAINER_SEARCH_SPACE, Metric, Preset, SearchDimension, Task
 from sftgui.errors import UserError
 
 AUTO_LENGTH = 0  # config.AUTO_LENGTH: "long enough for 95% of the training texts"
@@ -41,6 +41,7 @@ class TextClassification(Task):
     exports = ("hf", "zip", "onnx")
     playground = "text"
     processor_name = "tokenizer"
+    explanation = "words"
 
     # -- data ---------------------------------------------------------------------------------------
     def check_rows(self, rows):
@@ -156,6 +157,27 @@ class TextClassification(Task):
 
         scores = scoring.rank_labels(labels, output, top_k)
         return {"label": next(iter(scores)), "scores": scores}
+
+    # -- search, explanations, monitoring -------------------------------------------------------------
+    def search_space(self, config=None):
+        if (config or {}).get("lora"):
+            return (*TRAINER_SEARCH_SPACE, SearchDimension("lora_r", "LoRA rank", "choice", choices=(4, 8, 16, 32)))
+        # freezing the embeddings (or the first 2 layers too) often helps a small data set
+        return (*TRAINER_SEARCH_SPACE,
+                SearchDimension("freeze", "Frozen layers", "choice", choices=("none", "embeddings", "2")))
+
+    def explain(self, model, processor, input_value, *, labels, target=None, max_length=None, steps=50,
+                internal_batch_size=16):
+        from sftgui.core.tasks.text_classification.explain import explain_text
+
+        return explain_text(model, processor, input_value, labels=labels, target=target, max_length=max_length,
+                            steps=steps, internal_batch_size=internal_batch_size)
+
+    def drift_checks(self, reference, batch, *, baseline=()):
+        from sftgui.core.tasks.text_classification import drift
+
+        return [*super().drift_checks(reference, batch, baseline=baseline), drift.text_length(reference, batch),
+                drift.unknown_words(reference, batch, baseline)]
 
     # -- export and card ----------------------------------------------------------------------------
     def inference_facts(self, config):
