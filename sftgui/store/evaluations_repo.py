@@ -25,3 +25,9 @@ def save_evaluation_blob(version_id: int, snapshot_id: int, digest: str) -> None
 def forget_evaluations(version_id: int) -> int:
     """Drop the cached results of a version (e.g. after its blobs were repaired)."""
     return Evaluation.delete().where(Evaluation.version == version_id).execute()
+
+
+def versions_scored_on(snapshot_id: int) -> list[int]:
+    """Ids of the versions with a cached evaluation on a snapshot, in the order they were scored."""
+    q = Evaluation.select(Evaluation.version).where(Evaluation.snapshot == snapshot_id).order_by(Evaluation.id)
+    return [row.version_id for row in q]

@@ -63,15 +63,8 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
             folder = extract_zip(path, Path(tmp) / path.stem)
             return import_file(ws, project, _archive_root(folder), text_col=text_col, label_col=label_col,
                                split_col=split_col, progress=progress)
-    table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
-    rows = table.rows()
-    sample = list(itertools.islice(rows, SAMPLE_ROWS))
-    m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
-                          label_col=label_col, split_col=split_col)
-    # JSON says what a value is, so `1` and "1" there are two different labels; a spreadsheet cell
-    # holding 3 in a column of words is just how Excel stores what was typed.
-    typed = table.info.get("format") in ("json", "jsonl")
-    converted = _convert(table.name, m, itertools.chain(sample, rows), typed=typed)
+    table, m, converted = _open_converted(path, text_col=text_col, label_col=label_col, split_col=split_col,
+                                          sheet=sheet, encoding=encoding, delimiter=delimiter)
 
     def report(n):
         if progress:
@@ -82,6 +75,34 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
     if result.rows == 0:
         raise UserError(f"{table.name} has a header but no rows; nothing was imported.")
     return result
+
+
+def _open_converted(path, *, text_col=None, label_col=None, split_col=None, sheet=None, encoding=None,
+                    delimiter=None):
+    """(table, mapping, converted rows) of a file, read the way an import reads it."""
+    table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    rows = table.rows()
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
+                          label_col=label_col, split_col=split_col)
+    # JSON says what a value is, so `1` and "1" there are two different labels; a spreadsheet cell
+    # holding 3 in a column of words is just how Excel stores what was typed.
+    typed = table.info.get("format") in ("json", "jsonl")
+    return table, m, _convert(table.name, m, itertools.chain(sample, rows), typed=typed)
+
+
+def read_rows(path, *, text_col=None, label_col=None, sheet=None, encoding=None, delimiter=None,
+              max_rows: int = 1_000_000) -> tuple[list[tuple], dict]:
+    """`([(text, label), ...], info)` of a file, checked as an import checks it, written nowhere
+    (monitoring batches are kept as snapshots of their own, not in the draft)."""
+    table, _m, converted = _open_converted(path, text_col=text_col, label_col=label_col, sheet=sheet,
+                                           encoding=encoding, delimiter=delimiter)
+    out = []
+    for text, label, _split, _where in converted:
+        out.append((text, label))
+        if len(out) > max_rows:
+            raise UserError(f"{table.name} has more than {max_rows:,} rows; split it into smaller batches.")
+    return out, {**table.info, "file": table.name}
 
 
 def _archive_root(folder: Path) -> Path:
