@@ -72,8 +72,6 @@ class Task(ABC):
     validation_metrics: ClassVar[tuple[str, ...]]  # what each validation pass reports (Evaluated.metrics)
     # -- what the GUI shows -------------------------------------------------------------------------
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
-    playground: ClassVar[str] = "text"  # which Try page the GUI shows ("text", later "image", "chat")
-    default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
 
     # == data ========================================================================================

@@ -39,7 +39,6 @@ class TextClassification(Task):
     validation_metrics = ("accuracy", "macro_f1")
     primary_metric = "macro_f1"
     exports = ("hf", "zip", "onnx")
-    playground = "text"
     processor_name = "tokenizer"
 
     # -- data ---------------------------------------------------------------------------------------
