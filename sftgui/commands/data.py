@@ -300,7 +300,10 @@ def _snapshot(args, ctx) -> int:
         ctx.emit_json({"id": snap.id, "rows": snap.rows, "hash": snap.hash, "labels": snap.label_counts,
                        "splits": snap.split_counts})
     else:
+        from sftgui.core.data.snapshots import left_out_sentence
+
         ctx.say(f"Snapshot {snap.id}: {snap.rows:,} rows, splits {snap.split_counts}, hash {snap.hash[:12]}.")
+        ctx.say(left_out_sentence({**snap.meta, "rows": snap.rows}))
     return 0
 
 
