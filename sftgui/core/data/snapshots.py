@@ -59,6 +59,48 @@ def _keep_splits(kept, before: dict) -> list[str | None]:
     return [before[r[0]][0] if r[0] in before else by_text.get(r[1]) for r in kept]
 
 
+def _rows_to_freeze(project) -> tuple[list[tuple], dict]:
+    """The draft rows a snapshot takes (labelled, with text) and the count of each kind left out."""
+    kept, unlabelled, empty, seen, duplicates = [], 0, 0, set(), 0
+    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
+        if label is None:
+            unlabelled += 1
+        elif text is None or not text.strip():
+            empty += 1
+        else:
+            kept.append((row_id, text, label, split))
+            duplicates += text in seen
+            seen.add(text)
+    counts = {"draft_rows": len(kept) + unlabelled + empty, "rows": len(kept), "skipped_unlabelled": unlabelled,
+              "skipped_empty": empty, "duplicates_kept": duplicates}
+    return kept, counts
+
+
+def what_a_snapshot_takes(ws, project) -> dict:
+    """How many draft rows the next snapshot would take and why the others are left out:
+    `{draft_rows, rows, skipped_unlabelled, skipped_empty, duplicates_kept, sentence}`."""
+    counts = draft_repo.freeze_counts(get_project(ws, project).id)
+    return {**counts, "sentence": left_out_sentence(counts)}
+
+
+def left_out_sentence(counts: dict) -> str:
+    """Why a snapshot has fewer rows than the draft, in plain words."""
+    total, rows = counts.get("draft_rows"), counts.get("rows", 0)
+    if total is None:  # a snapshot frozen before the draft's size was recorded
+        total = rows + counts.get("skipped_unlabelled", 0) + counts.get("skipped_empty", 0)
+    reasons = []
+    if counts.get("skipped_unlabelled"):
+        reasons.append(f"{counts['skipped_unlabelled']:,} have no label yet")
+    if counts.get("skipped_empty"):
+        reasons.append(f"{counts['skipped_empty']:,} have no text")
+    sentence = (f"Training uses {rows:,} of the {total:,} rows: " + " and ".join(reasons) + "."
+                if reasons else f"Training uses all {total:,} rows.")
+    if counts.get("duplicates_kept"):
+        sentence += (f" {counts['duplicates_kept']:,} repeat an earlier text and are kept; "
+                     "the Label page's quality check can remove them.")
+    return sentence
+
+
 def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
     """Labelled rows with text; each row keeps the split it was first given (the split column wins);
     new rows are split stratified so the fractions hold. Stored once per content."""
@@ -67,14 +109,7 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
 
     project = get_project(ws, project)
     fractions = sp.check_fractions(fractions)
-    kept, skipped_unlabelled, skipped_empty = [], 0, 0
-    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
-        if label is None:
-            skipped_unlabelled += 1
-        elif text is None or not text.strip():
-            skipped_empty += 1
-        else:
-            kept.append((row_id, text, label, split))
+    kept, counts = _rows_to_freeze(project)
     if not kept:
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
     labels = [r[2] for r in kept]
@@ -100,8 +135,7 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "split_source": "column" if by_column else "stratified",
         "splits_kept": sum(1 for p in previous if p),
         "splits_new": sum(1 for p in previous if not p),
-        "skipped_unlabelled": skipped_unlabelled,
-        "skipped_empty": skipped_empty,
+        **{k: counts[k] for k in ("draft_rows", "skipped_unlabelled", "skipped_empty", "duplicates_kept")},
     }
     with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
         draft_repo.record_assigned_splits(fresh)
