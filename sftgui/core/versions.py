@@ -28,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sftgui.errors import DamagedBlob, UserError
+from sftgui.errors import DamagedBlob, UserError, parse_id
 from sftgui.store import audit_repo
 from sftgui.store import versions_repo as repo
 from sftgui.store.entities import AliasEvent, ModelVersion, Project
@@ -417,17 +417,17 @@ def resolve_version(ws, ref, project=None) -> ModelVersion:
         proj, which = _project(project), ref
     else:
         raise UserError(f"Say which project {ref!r} belongs to: write it as PROJECT@{ref} or add --project.")
-    number = which[1:] if which[:1] in ("v", "V") else which
-    if number.isdigit():
-        found = repo.find_version(proj.id, int(number))
-        purged = repo.purged_at(proj.id, int(number)) if found is None else None
+    number = parse_id(which[1:] if which[:1] in ("v", "V") else which, "The version number")
+    if number is not None:
+        found = repo.find_version(proj.id, number)
+        purged = repo.purged_at(proj.id, number) if found is None else None
         if purged:
-            raise UserError(f"{proj.name}@v{int(number)} was purged on {purged[:16].replace('T', ' ')}; "
+            raise UserError(f"{proj.name}@v{number} was purged on {purged[:16].replace('T', ' ')}; "
                             f"'sftgui audit --project {proj.name}' says who removed it and why.")
         if found is None:
             have = [f"v{v.number}" for v in repo.list_versions(proj.id, include_trashed=True)]
             listed = f"it has {', '.join(have)}" if have else "it has no versions yet"
-            raise UserError(f"Project {proj.name} has no version v{int(number)} ({listed}).")
+            raise UserError(f"Project {proj.name} has no version v{number} ({listed}).")
         return found
     found = repo.alias_version(proj.id, which)
     if found is None:

@@ -146,10 +146,11 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
-    try:
-        sid = int(str(snapshot_id).lstrip("#"))
-    except ValueError:
-        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.") from None
+    from sftgui.errors import parse_id
+
+    sid = parse_id(snapshot_id if isinstance(snapshot_id, int) else str(snapshot_id).lstrip("#"), "The snapshot id")
+    if sid is None:
+        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.")
     snap = snapshots_repo.by_id(sid)
     if snap is None:
         raise UserError(f"There is no snapshot {sid}; 'sftgui data snapshot --project P' makes one.")

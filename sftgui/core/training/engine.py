@@ -32,6 +32,7 @@ class RunResult:
     metrics: dict = field(default_factory=dict)
     error: str | None = None
     wall_s: float = 0.0
+    user_error: bool = False  # failed for a reason the person can act on (a full disk, ...): exit 2
 
 
 @dataclass
@@ -218,7 +219,8 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
         runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=message,
                              wall_s=prior_wall + time.perf_counter() - t0, **fields)
         emit(ev.Failed(run_id, message=message, log_path=str(log_path)))
-        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0)
+        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0,
+                         user_error=isinstance(exc, UserError))
     finally:
         if session is not None:
             session.flush_points()
