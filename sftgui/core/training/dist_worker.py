@@ -96,7 +96,13 @@ class WorkerSession(TrainingSession):
         self.sync = _sync_callback(package, token, emit, job["run_id"], rank, job.get("coordinator") or {})
         super().__init__(prep, job["run_id"], emit, token, [], Path(job["run_dir"]))
         # per process: an equal share of the (possibly retried) effective batch
-        self.batch = int(job.get("batch_size", self.config.batch_size)) // world
+        total = int(job.get("batch_size", self.config.batch_size))
+        if total % world:
+            from sftgui.errors import UserError
+
+            raise UserError(f"The batch size ({total}) must be a multiple of the number of processes of all "
+                            f"machines together ({world}).")
+        self.batch = total // world
         self.accum = int(job.get("grad_accumulation", self.config.grad_accumulation))
 
     def _load_data(self):

@@ -197,7 +197,8 @@ class LaunchedSession:
                 self.samples_per_second = self._result.get("train_samples_per_second")
                 return Outcome(stopped=bool(self._result["stopped"]), step=int(self._result["step"]))
             if (self.package / OOM_MARKER).exists():
-                self.batch, self.accum = smaller_batch(self.hw.device, self.batch, self.accum)
+                per_process, self.accum = smaller_batch(self.hw.device, self.batch // self.processes, self.accum)
+                self.batch = per_process * self.processes
                 runs_repo.delete_metric_points_after(self.run_id, _step_of(resume_from))  # the retry trains them again
                 self.emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
                                       reason="Out of memory: trying again with a smaller batch."))
