@@ -353,7 +353,7 @@ def _demo(args, ctx) -> int:
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.training import engine
     from sftgui.core.versions import list_versions
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
 
     ws = ctx.workspace()
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
@@ -367,7 +367,7 @@ def _demo(args, ctx) -> int:
         if names:
             say(f"This workspace already has {len(names)} project(s) ({', '.join(names)}); they are left alone.")
         project = projects.create_project(ws, SAMPLE_PROJECT)
-        sample = resources_dir() / "sample" / "support_tickets.csv"
+        sample = resource_path(SAMPLE_CSV)
         imported = import_file(ws, project, sample)
         say(f"1. Imported {imported.rows} rows from {sample.name} into project {SAMPLE_PROJECT}.")
     report = quality.check_draft(ws, project, check_length=False)
