@@ -78,5 +78,5 @@ def fairness(total: int, kept: int, refs, of: str) -> dict:
     if kept < MIN_RELIABLE_ROWS:
         warning = (f"Only {kept} test row{'s' if kept != 1 else ''} could be used, too few for a reliable comparison: "
                    "one row more or less right moves accuracy by "
-                   f"{100 / max(kept, 1):.0f} points. Label more test data before choosing between these versions.")
+                   f"{100 / max(kept, 1):.3g} points. Label more test data before choosing between these versions.")
     return {"examples": kept, "total": total, "left_out": left_out, "sentence": sentence, "warning": warning}

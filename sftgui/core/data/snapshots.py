@@ -68,6 +68,50 @@ def _keep_splits(kept, before: dict) -> list[str | None]:
     return [before[r[0]][0] if r[0] in before else by_text.get(r[1]) for r in kept]
 
 
+def _rows_to_freeze(project) -> tuple[list[tuple], dict]:
+    """The draft rows a snapshot takes (the task's `snapshot_row`: labelled, with text) as
+    `(row_id, *task columns, split)`, and the count of each kind left out."""
+    task = task_of(project)
+    kept, skipped, seen, duplicates = [], {"unlabelled": 0, "empty": 0}, set(), 0
+    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
+        values, why = task.snapshot_row(text, label)
+        if values is None:
+            skipped[why] += 1
+        else:
+            kept.append((row_id, *values, split))
+            duplicates += text in seen
+            seen.add(text)
+    counts = {"draft_rows": len(kept) + sum(skipped.values()), "rows": len(kept),
+              "skipped_unlabelled": skipped["unlabelled"], "skipped_empty": skipped["empty"],
+              "duplicates_kept": duplicates}
+    return kept, counts
+
+
+def what_a_snapshot_takes(ws, project) -> dict:
+    """How many draft rows the next snapshot would take and why the others are left out:
+    `{draft_rows, rows, skipped_unlabelled, skipped_empty, duplicates_kept, sentence}`."""
+    counts = draft_repo.freeze_counts(get_project(ws, project).id)
+    return {**counts, "sentence": left_out_sentence(counts)}
+
+
+def left_out_sentence(counts: dict) -> str:
+    """Why a snapshot has fewer rows than the draft, in plain words."""
+    total, rows = counts.get("draft_rows"), counts.get("rows", 0)
+    if total is None:  # a snapshot frozen before the draft's size was recorded
+        total = rows + counts.get("skipped_unlabelled", 0) + counts.get("skipped_empty", 0)
+    reasons = []
+    if counts.get("skipped_unlabelled"):
+        reasons.append(f"{counts['skipped_unlabelled']:,} have no label yet")
+    if counts.get("skipped_empty"):
+        reasons.append(f"{counts['skipped_empty']:,} have no text")
+    sentence = (f"Training uses {rows:,} of the {total:,} rows: " + " and ".join(reasons) + "."
+                if reasons else f"Training uses all {total:,} rows.")
+    if counts.get("duplicates_kept"):
+        sentence += (f" {counts['duplicates_kept']:,} repeat an earlier text and are kept; "
+                     "the Label page's quality check can remove them.")
+    return sentence
+
+
 def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
     """The rows the task keeps (labelled rows with text); each row keeps the split it was first given
     (the split column wins); new rows are split (stratified, when the task says by what) so the
@@ -78,13 +122,7 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
     project = get_project(ws, project)
     task = task_of(project)
     fractions = sp.check_fractions(fractions)
-    kept, skipped = [], {"unlabelled": 0, "empty": 0}
-    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
-        values, why = task.snapshot_row(text, label)
-        if values is None:
-            skipped[why] += 1
-        else:
-            kept.append((row_id, *values, split))
+    kept, counts = _rows_to_freeze(project)
     if not kept:
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
     strata = task.stratify_by([r[1:-1] for r in kept])
@@ -111,23 +149,23 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "split_source": "column" if by_column else "stratified",
         "splits_kept": sum(1 for p in previous if p),
         "splits_new": sum(1 for p in previous if not p),
-        "skipped_unlabelled": skipped["unlabelled"],
-        "skipped_empty": skipped["empty"],
+        **{k: counts[k] for k in ("draft_rows", "skipped_unlabelled", "skipped_empty", "duplicates_kept")},
     }
-    counts = Counter(strata) if strata is not None else Counter()
+    label_counts = Counter(strata) if strata is not None else Counter()
     with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
         draft_repo.record_assigned_splits(fresh)
         return snapshots_repo.create(
-            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(counts.items())),
+            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(label_counts.items())),
             split_counts=dict(Counter(assigned)), meta=meta,
         )
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
-    try:
-        sid = int(str(snapshot_id).lstrip("#"))
-    except ValueError:
-        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.") from None
+    from sftgui.errors import parse_id
+
+    sid = parse_id(snapshot_id if isinstance(snapshot_id, int) else str(snapshot_id).lstrip("#"), "The snapshot id")
+    if sid is None:
+        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.")
     snap = snapshots_repo.by_id(sid)
     if snap is None:
         raise UserError(f"There is no snapshot {sid}; 'sftgui data snapshot --project P' makes one.")

@@ -223,6 +223,11 @@ class Task(ABC):
         """Adjust the materialized HF folder so it predicts what sftgui predicts (e.g. the reading
         length in the tokenizer's files); `facts` are the card's."""
 
+    def publish_pipeline(self, folder: Path, config: dict):
+        """`(transformers pipeline, MLflow flavour task, model_config)` for publishing a version
+        materialized in `folder` to MLflow (`sftgui publish`), reading inputs as sftgui does."""
+        raise UserError(f"Publishing {self.title} models to MLflow is not built yet.")
+
     def export_extra(self, fmt: str, folder: Path) -> None:
         """Convert the HF folder for a format beyond hf/zip (e.g. ONNX); a task lists it in `exports`."""
         raise UserError(f"{fmt} export is not available for {self.title} models.")
