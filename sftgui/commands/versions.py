@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
+    from sftgui.commands.publish import add_mlflow_args
+
     v = sub.add_parser("versions", help="list, inspect and annotate model versions")
     vsub = v.add_subparsers(dest="versions_command", metavar="ACTION")
 
@@ -45,6 +47,7 @@ def register(sub) -> None:
     rb.add_argument("--to", required=True, metavar="V", help="the version to make live")
     rb.add_argument("--reason", default="", help="why (kept in the alias history)")
     rb.add_argument("--alias", default="production", help="the alias to move (default: production)")
+    add_mlflow_args(rb, required=False)
     rb.set_defaults(func=_rollback)
 
     a = sub.add_parser("aliases", help="named pointers to versions (production, staging, ...)")
@@ -59,6 +62,7 @@ def register(sub) -> None:
     st.add_argument("version", metavar="V")
     st.add_argument("--project", required=True)
     st.add_argument("--reason", default="")
+    add_mlflow_args(st, required=False)
     st.set_defaults(func=_set_alias)
 
     ver = sub.add_parser("verify", help="re-check every stored file and every reference of the workspace")
@@ -239,20 +243,28 @@ def _say_move(ctx, project, e) -> None:
     ctx.say(f"{e.alias} of {project} now points to v{e.to_number} (was {was}).")
 
 
-def _rollback(args, ctx) -> int:
-    from sftgui.core.versions import rollback
+def _move_alias(ctx, args, alias: str, to) -> int:
+    """`rollback` and `aliases set`: with --mlflow the MLflow alias moves too."""
+    if not args.mlflow:
+        from sftgui.core.versions import set_alias
 
-    event = rollback(ctx.workspace(), args.project, args.to, reason=args.reason, alias=args.alias)
+        _say_move(ctx, args.project, set_alias(ctx.workspace(), args.project, alias, to, reason=args.reason))
+        return 0
+    from sftgui.core.publish import set_alias_mirrored
+
+    event, mv = set_alias_mirrored(ctx.workspace(), args.project, alias, to, reason=args.reason,
+                                   uri=args.mlflow, name=args.mlflow_name)
     _say_move(ctx, args.project, event)
+    ctx.say(f"  MLflow alias {alias} -> version {mv}")
     return 0
+
+
+def _rollback(args, ctx) -> int:
+    return _move_alias(ctx, args, args.alias, args.to)
 
 
 def _set_alias(args, ctx) -> int:
-    from sftgui.core.versions import set_alias
-
-    event = set_alias(ctx.workspace(), args.project, args.alias, args.version, reason=args.reason)
-    _say_move(ctx, args.project, event)
-    return 0
+    return _move_alias(ctx, args, args.alias, args.version)
 
 
 def _history(args, ctx) -> int:
@@ -292,6 +304,8 @@ def _verify(args, ctx) -> int:
         for kind in ("missing", "corrupt"):
             for item in report[kind]:
                 ctx.say(f"  {kind}: {item['blob'][:12]} used by {', '.join(item['used_by']) or 'nothing'}")
+        for link in report.get("links", []):
+            ctx.say(f"  link: blobs/{link} is a link sftgui did not make (it is never followed); remove it")
         if report["damaged_versions"]:
             ctx.say(f"  damaged versions: {', '.join(report['damaged_versions'])} (restore the workspace from a backup)")
         if report["orphans"]:

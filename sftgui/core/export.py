@@ -8,18 +8,16 @@ and an existing non-empty folder is only replaced with `force`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable
 
+from sftgui.core.outpath import check_output, staged
 from sftgui.errors import UserError, disk_full_as_user_error
 
 FORMATS = ("hf", "zip", "onnx")
@@ -60,40 +58,17 @@ def destination(out, fmt: str) -> Path:
     """Where the export lands: a folder for hf/onnx, a `.zip` file for zip."""
     if fmt not in FORMATS:
         raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(FORMATS)}.")
-    out = Path(out).expanduser().absolute()
+    if out is None or not str(out).strip():
+        raise UserError("--out needs a path; give the folder (or .zip file) to write.")
+    out = Path(os.path.abspath(os.path.expanduser(out)))
     if fmt == "zip" and out.suffix.lower() != ".zip":
         out = out.with_name(out.name + ".zip")
     return out
 
 
-def check_destination(out: Path, force: bool) -> None:
-    """Refuse before any work is done, so a refusal changes nothing."""
-    if not out.parent.is_dir():
-        raise UserError(f"The folder {out.parent} does not exist; create it or choose another --out.")
-    if not out.exists():
-        return
-    if out.is_dir() and not any(out.iterdir()):
-        return
-    if not force:
-        what = "folder is not empty" if out.is_dir() else "file already exists"
-        raise UserError(f"{out} {what}; choose another --out or add --force to replace it.")
-
-
-@contextlib.contextmanager
-def staged(out: Path, force: bool):
-    """Yield a temp path next to `out`; on success it replaces `out` (the old one goes last)."""
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    staging = tmp_dir / out.name
-    old = None
-    try:
-        yield staging
-        check_destination(out, force)  # it may have appeared meanwhile
-        if out.exists():
-            old = tmp_dir / (out.name + ".old")
-            os.replace(out, old)
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+def check_destination(out: Path, force: bool, fmt: str = "hf", *, workspace=None, own=None) -> Path:
+    """Refuse before any work is done, so a refusal changes nothing (the one guard: core/outpath.py)."""
+    return check_output(out, force=force, folder=fmt != "zip", workspace=workspace, own=own)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -230,6 +205,8 @@ def build_export(
     facts: dict | None = None,
     force: bool = False,
     progress: Progress = None,
+    workspace=None,
+    own=None,
 ) -> Path:
     """Write an export from whatever `fill_hf_folder(dest)` writes as a standard HF folder.
 
@@ -241,7 +218,7 @@ def build_export(
     from sftgui.core.model_card import render_model_card
 
     out = destination(out, fmt)
-    check_destination(out, force)
+    out = check_destination(out, force, fmt, workspace=workspace, own=own)
     facts = {
         **(facts or {}),
         "format": fmt,
@@ -249,7 +226,8 @@ def build_export(
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "manifest_name": MANIFEST,
     }
-    with disk_full_as_user_error("the export", out.parent), staged(out, force) as target:
+    with disk_full_as_user_error("the export", out.parent), \
+            staged(out, force=force, folder=fmt != "zip", workspace=workspace, own=own) as target:
         folder = target.with_name(target.name + ".folder") if fmt == "zip" else target
         folder.mkdir()
         _tell(progress, 0.05, "Writing the model files")
@@ -313,14 +291,17 @@ def card_facts(ws, version) -> dict:
     return facts
 
 
-def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, progress: Progress = None) -> Path:
-    """Export `version` to `out` (a folder for hf/onnx, an archive for zip) and return the path."""
+def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, progress: Progress = None,
+                   own: Path | None = None) -> Path:
+    """Export `version` to `out` (a folder for hf/onnx, an archive for zip) and return the path.
+
+    `out` goes through the output-path guard (never inside a workspace; `own` is a workspace folder
+    sftgui itself chose, such as the demo's `exports/`)."""
     from sftgui.core.versions import materialize_version
 
     if version.damaged:
         raise UserError(f"{version.ref} is damaged ({version.damaged}); run 'sftgui verify' before exporting it.")
-    destination(out, fmt)  # refuse a bad format before any work
-    check_destination(destination(out, fmt), force)
+    check_destination(destination(out, fmt), force, fmt, workspace=ws.path, own=own)  # before any work
     _tell(progress, 0.0, f"Preparing {version.ref}")
     facts = card_facts(ws, version)
 
@@ -338,4 +319,6 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
         facts=facts,
         force=force,
         progress=progress,
+        workspace=ws.path,
+        own=own,
     )

@@ -9,9 +9,9 @@ SAMPLE_NAME = "Support tickets (sample)"
 
 
 def sample_csv():
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
 
-    return resources_dir() / "sample" / "support_tickets.csv"
+    return resource_path(SAMPLE_CSV)
 
 
 def sample_labels() -> list[str]:

@@ -146,10 +146,11 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
-    try:
-        sid = int(str(snapshot_id).lstrip("#"))
-    except ValueError:
-        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.") from None
+    from sftgui.errors import parse_id
+
+    sid = parse_id(snapshot_id if isinstance(snapshot_id, int) else str(snapshot_id).lstrip("#"), "The snapshot id")
+    if sid is None:
+        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.")
     snap = snapshots_repo.by_id(sid)
     if snap is None:
         raise UserError(f"There is no snapshot {sid}; 'sftgui data snapshot --project P' makes one.")
@@ -241,16 +242,20 @@ def csv_safe(value):
     return value
 
 
-def export_snapshot_csv(ws, snapshot_id, out) -> Path:
+def export_snapshot_csv(ws, snapshot_id, out, *, force: bool = False) -> Path:
+    """Write the snapshot as CSV to `out` (through the output-path guard: never inside a workspace,
+    never over an existing file without `force`), staged and renamed into place at the end."""
+    from sftgui.core.outpath import check_output, staged
+    from sftgui.errors import disk_full_as_user_error
+
+    out = check_output(out, force=force, workspace=getattr(ws, "path", None))
     table = load_snapshot_table(ws, snapshot_id)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(COLUMNS)
-        for batch in table.to_batches(max_chunksize=5000):
-            cols = [batch.column(c).to_pylist() for c in COLUMNS]
-            w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
-    tmp.replace(out)
+    with disk_full_as_user_error("the CSV file", out.parent), \
+            staged(out, force=force, workspace=getattr(ws, "path", None)) as tmp:
+        with open(tmp, "x", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(COLUMNS)
+            for batch in table.to_batches(max_chunksize=5000):
+                cols = [batch.column(c).to_pylist() for c in COLUMNS]
+                w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
     return out

@@ -49,9 +49,13 @@ class TrainingSession:
         self._emit(ev.Preparing(run_id, "Loading the tokenizer"))
         self.tokenizer = prep.task.load_tokenizer(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
-        self.data, self.cache_hit = prep.task.tokenized(
-            prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows, prep.labels,
-            self.config.max_length)
+        self.data, self.cache_hit = self._load_data()
+
+    def _load_data(self):
+        """({split: tokenized dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""
+        prep = self.prep
+        return prep.task.tokenized(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows,
+                                   prep.labels, self.config.max_length)
 
     # -- events and curves ------------------------------------------------------------------
     def _emit(self, event) -> None:
@@ -154,9 +158,6 @@ class TrainingSession:
     def train(self, resume_from: str | None = None) -> Outcome:
         import torch
 
-        if resume_from:
-            step = int(Path(resume_from).name.rsplit("-", 1)[-1])
-            runs_repo.delete_metric_points_after(self.run_id, step)  # those steps are trained again
         while True:
             self._build()
             try:
@@ -165,15 +166,15 @@ class TrainingSession:
             except torch.OutOfMemoryError:
                 self.bridge.points = []  # this attempt's curve is replaced by the retry's
                 self.release()
-                if self.batch <= 1:
-                    raise UserError(
-                        f"The model does not fit in the memory of the {self.hw.device} even one text at a time; "
-                        "lower the maximum length, choose a smaller model or train on the CPU.") from None
-                self.batch, self.accum = self.batch // 2, self.accum * 2  # same effective batch
-                self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
-                                       reason="Out of memory: trying again with a smaller batch."))
+                self._smaller_batch()
         self.samples_per_second = result.metrics.get("train_samples_per_second")
         return Outcome(stopped=self.bridge.stopped, step=self.trainer.state.global_step)
+
+    def _smaller_batch(self) -> None:
+        """After running out of memory: half the batch, twice the accumulation (same effective batch)."""
+        self.batch, self.accum = smaller_batch(self.hw.device, self.batch, self.accum)
+        self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
+                               reason="Out of memory: trying again with a smaller batch."))
 
     def release(self) -> None:
         import torch
@@ -186,9 +187,15 @@ class TrainingSession:
     # -- the version ---------------------------------------------------------------------------
     def finish(self, wall_s: float):
         """Evaluate the best model, predict the test rows, check forgetting, register the version."""
+        metrics, predictions, model = self.measure(wall_s)
+        version = register_result(self.prep, self.run_id, model, self.tokenizer, config=self.run_fields()["config"],
+                                  metrics=metrics, predictions=predictions)
+        return version, metrics
+
+    def measure(self, wall_s: float):
+        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank runs it."""
         from sftgui.core.training.adapt import merge_lora
         from sftgui.core.training.fast_dropout import restore_attention
-        from sftgui.core.versions import register_version
 
         prep, labels = self.prep, self.prep.labels
         self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
@@ -216,11 +223,7 @@ class TrainingSession:
                                "batch_size": self.batch, "grad_accumulation": self.accum}
         model = merge_lora(self.trainer.model).to("cpu")
         restore_attention(model)
-        version = register_version(
-            prep.ws, prep.project, model, self.tokenizer, labels=labels, base_model=prep.source.base_model,
-            run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
-            config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
-        return version, metrics
+        return metrics, predictions, model
 
     @property
     def predict_length(self) -> int:
@@ -294,10 +297,46 @@ class TrainingSession:
         out.update(before=before, after=after, sentence=sentence)
         return out
 
+    def _parent_test(self):
+        return parent_test_data(self.prep, self.tokenizer, self.config.max_length)
+
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
         self.trainer = None
         shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+def smaller_batch(device: str, batch: int, accum: int) -> tuple[int, int]:
+    if batch <= 1:
+        raise UserError(f"The model does not fit in the memory of the {device} even one text at a time; "
+                        "lower the maximum length, choose a smaller model or train on the CPU.")
+    return batch // 2, accum * 2
+
+
+def parent_test_data(prep, tokenizer, max_length: int):
+    """(parent version, its snapshot id, its tokenized test split) when training continues from a
+    version whose data had test rows; else None."""
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+
+    parent = prep.source.version
+    if parent is None or parent.snapshot_id is None:
+        return None
+    snap = get_snapshot(prep.ws, parent.snapshot_id)
+    rows = load_snapshot_table(prep.ws, snap.id).to_pydict()
+    data, _ = prep.task.tokenized(prep.ws.cache, snap.hash, prep.source.folder, tokenizer, rows, prep.labels,
+                                  max_length)
+    test = data.get("test")
+    return None if test is None else (parent, snap.id, test)
+
+
+def register_result(prep, run_id: int, model, tokenizer, *, config: dict, metrics: dict, predictions):
+    """The trained model becomes the project's next version (one place for what a version records)."""
+    from sftgui.core.versions import register_version
+
+    return register_version(
+        prep.ws, prep.project, model, tokenizer, labels=prep.labels, base_model=prep.source.base_model,
+        run_id=run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
+        config=config, metrics=metrics, predictions=predictions)
 
 
 def _cross_entropy(logits, labels) -> float:

@@ -106,6 +106,9 @@ class ExportPage(Page):
             return
         ws, vid, fmt = self.ctx.ws, self.version.currentData(), self.format.currentData()
         out, force = Path(self.dest.text().strip()).expanduser(), self.force.isChecked()
+        force = self._may_replace(ws, out, fmt, force)
+        if force is None:
+            return
 
         def task(state):
             def progress(fraction, message=""):
@@ -120,6 +123,29 @@ class ExportPage(Page):
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.ctx.jobs.start("export", task, on_progress=self._progress, on_done=self._done, on_failed=self._failed)
+
+    def _may_replace(self, ws, out: Path, fmt: str, force: bool) -> bool | None:
+        """The output-path guard, before the worker starts: a refusal is a dialog; an existing
+        destination that may be replaced is a question (None: the person said no)."""
+        from sftgui.core import export
+
+        try:
+            dest = export.destination(out, fmt)
+            export.check_destination(dest, True, fmt, workspace=ws.path)  # what even replacing refuses
+        except UserError as exc:
+            dialogs.show_error(self, str(exc))
+            return None
+        if force:
+            return True
+        try:
+            export.check_destination(dest, False, fmt, workspace=ws.path)
+            return False
+        except UserError:
+            pass
+        if dialogs.ask(self, "Replace it?", f"{dest} already exists. Replace it with this export?",
+                       yes="Replace", no="Cancel"):
+            return True
+        return None
 
     def cancel(self) -> None:
         job = self.ctx.jobs.current("export")

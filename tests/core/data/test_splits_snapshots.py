@@ -98,6 +98,7 @@ def test_export_escapes_formulas(ws, tmp_path):
     danger = ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "plain"]
     p = _project(ws, [(t, lab) for t in danger for lab in "ab"] + [("x", "a"), ("y", "b")])
     s = snapshots.freeze_snapshot(ws, p)
+    (tmp_path / "out").mkdir()
     out = snapshots.export_snapshot_csv(ws, s.id, tmp_path / "out" / "s.csv")
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 12
