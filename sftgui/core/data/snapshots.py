@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from sftgui.core.data import splits as sp
@@ -37,11 +38,24 @@ def content_hash(rows) -> str:
     return h.hexdigest()
 
 
-def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """Labelled rows with text, split stratified (or by the split column), stored once per content."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+@dataclass(frozen=True)
+class SnapshotPlan:
+    """A snapshot as it would be frozen now, before anything is written (training checks it first)."""
 
+    project_id: int
+    rows: list  # (row_id, text, label, split)
+    digest: str
+    meta: dict
+    label_counts: dict
+    split_counts: dict
+
+    def columns(self) -> dict[str, list]:
+        """The rows as `load_snapshot_table(...).to_pydict()` gives them."""
+        return {c: [r[i] for r in self.rows] for i, c in enumerate(COLUMNS)}
+
+
+def plan_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> SnapshotPlan:
+    """Labelled rows with text, split stratified (or by the split column); reads only."""
     project = get_project(ws, project)
     fractions = sp.check_fractions(fractions)
     kept, skipped_unlabelled, skipped_empty = [], 0, 0
@@ -61,14 +75,6 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
     else:
         assigned = sp.stratified(labels, seed=seed, fractions=fractions)
     rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
-    digest = content_hash(rows)
-    found = snapshots_repo.by_hash(project.id, digest)
-    if found is not None:
-        return found
-    table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], schema=_schema())
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
     meta = {
         "seed": seed,
         "fractions": list(fractions),
@@ -76,10 +82,31 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "skipped_unlabelled": skipped_unlabelled,
         "skipped_empty": skipped_empty,
     }
+    return SnapshotPlan(project.id, rows, content_hash(rows), meta, dict(sorted(Counter(labels).items())),
+                        dict(Counter(assigned)))
+
+
+def store_snapshot(ws, plan: SnapshotPlan) -> DatasetSnapshot:
+    """Write the planned snapshot (once per content: an equal one already stored is returned)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    found = snapshots_repo.by_hash(plan.project_id, plan.digest)
+    if found is not None:
+        return found
+    table = pa.Table.from_arrays([pa.array(col) for col in zip(*plan.rows)], schema=_schema())
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
     return snapshots_repo.create(
-        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
-        split_counts=dict(Counter(assigned)), meta=meta,
+        plan.project_id, hash=plan.digest, blob=blob, rows=len(plan.rows), label_counts=plan.label_counts,
+        split_counts=plan.split_counts, meta=plan.meta,
     )
+
+
+def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
+    """Labelled rows with text, split stratified (or by the split column), stored once per content."""
+    return store_snapshot(ws, plan_snapshot(ws, project, seed=seed, fractions=fractions))
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
