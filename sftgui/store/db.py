@@ -277,7 +277,8 @@ def _take_lock(lock_path: Path) -> int:
                              "its lock file; move it away and try again.") from None
     except OSError as exc:
         check_not_link(lock_path)
-        raise WorkspaceError(f"Cannot take the workspace lock {lock_path}: {exc.strerror}.") from None
+        raise _environment_error(lock_path.parent, exc) or WorkspaceError(
+            f"Cannot take the workspace lock {lock_path}: {exc.strerror}.") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise WorkspaceError(f"{lock_path.name} in the workspace {lock_path.parent} is not a regular file; move it "

@@ -32,7 +32,7 @@ DAMAGE = {
     "flipped-weight-byte": lambda f: _flip(f / "model.safetensors"),
     "weights-zeroed": lambda f: (f / "model.safetensors").write_bytes(bytes((f / "model.safetensors").stat().st_size)),
     "config-changed": lambda f: (f / "config.json").write_text(json.dumps({"model_type": "bert", "num_labels": 9})),
-    "file-deleted": lambda f: (f / "vocab.txt").unlink(),
+    "file-deleted": lambda f: (f / "tokenizer_config.json").unlink(),
     "file-added": lambda f: (f / "extra.safetensors").write_bytes(b"x"),
     "complete-garbage": lambda f: (f / ".complete").write_text("not json"),
     "weights-replaced-by-link": lambda f: ((f / "model.safetensors").unlink(),

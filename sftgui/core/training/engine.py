@@ -17,7 +17,7 @@ from pathlib import Path
 from sftgui.config import AUTO_LENGTH, GROUP_BY_LENGTH_MIN_ROWS, TrainConfig
 from sftgui.core import events as ev
 from sftgui.core.training.control import CancelToken
-from sftgui.errors import UserError, disk_full, is_disk_full
+from sftgui.errors import UserError, disk_full, disk_full_as_user_error, is_disk_full, nearly_full
 from sftgui.store import runs_repo
 from sftgui.store.timeutil import now_iso
 
@@ -73,10 +73,11 @@ def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws
     ws = ws or current_workspace()
     sink = sink if sink is not None else (lambda e: None)
     cancel = cancel if cancel is not None else CancelToken()
-    prep = _prepare(ws, config.validate())
-    run_row = runs_repo.create_run(
-        prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
-        parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
+    with disk_full_as_user_error("the training run", ws.path):
+        prep = _prepare(ws, config.validate())
+        run_row = runs_repo.create_run(
+            prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
+            parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
     return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None)
 
 
@@ -234,7 +235,7 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
         emit(ev.Finished(run_id, version_id=version.id, version=version.ref, metrics=metrics, wall_s=wall))
         return RunResult(run_id, "completed", version=version, metrics=metrics, wall_s=wall)
     except Exception as exc:  # noqa: BLE001 - the run ends as failed with a sentence; details in its log
-        if is_disk_full(exc) and not isinstance(exc, UserError):
+        if not isinstance(exc, UserError) and (is_disk_full(exc) or nearly_full(run_dir(ws, run_id))):
             exc = disk_full("a training checkpoint", run_dir(ws, run_id))
         message = str(exc) if isinstance(exc, UserError) else (
             f"Training stopped with an unexpected error ({type(exc).__name__}: {exc}); details are in {log_path}.")
