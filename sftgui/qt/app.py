@@ -60,6 +60,12 @@ def launch(workspace: Path):
 
 
 def main(workspace: Path, argv: list[str] | None = None) -> int:
+    from sftgui.platform_check import display_problem
+
+    problem = display_problem()  # also here for callers that skip `sftgui gui`: Qt would abort
+    if problem:
+        print(f"sftgui: {problem}", file=sys.stderr)
+        return 2
     app = create_app(argv)
     window = launch(workspace)
     try:
