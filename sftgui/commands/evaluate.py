@@ -121,6 +121,9 @@ def _compare(args, ctx) -> int:
         return 0
     t = out["test_set"]
     ctx.say(f"On {t['of']}'s test set ({t['examples']} examples, snapshot {t['snapshot_id']}):")
+    ctx.say(f"  {t['sentence']}")
+    if t.get("warning"):
+        ctx.say(f"  Warning: {t['warning']}")
     for ref, m in out["metrics"].items():
         d = m["delta"]
         ctx.say(f"  {ref:<24} accuracy {_pct(m['accuracy'])} ({d['accuracy']:+.1%})   macro F1 {_pct(m['macro_f1'])} ({d['macro_f1']:+.1%})")
@@ -131,7 +134,8 @@ def _compare(args, ctx) -> int:
         ctx.say(f"  setting {key}: " + ", ".join(f"{r}={v}" for r, v in values.items()))
     for ref, d in out["snapshot_diff"].items():
         if d and not d.get("same_snapshot"):
-            ctx.say(f"  data for {ref}: {d['added']} rows added, {d['removed']} removed, {d['relabelled']} relabelled")
+            ctx.say(f"  data for {ref}: {d['added']} rows added, {d['removed']} removed, {d['relabelled']} relabelled, "
+                    f"{d.get('moved', 0)} moved to another split")
     return 0
 
 

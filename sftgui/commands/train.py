@@ -36,6 +36,7 @@ def register(sub) -> None:
     t.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     t.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"))
     t.add_argument("--json-events", action="store_true", help="print one JSON object per line per event")
+    _launcher_args(t)
     t.set_defaults(func=_train)
 
     r = sub.add_parser("runs", help="list, show, resume or cancel training runs")
@@ -51,6 +52,7 @@ def register(sub) -> None:
     c = rs.add_parser("resume", help="continue a cancelled or interrupted run from its last checkpoint")
     c.add_argument("run", type=validate.identifier, metavar="RUN")
     c.add_argument("--json-events", action="store_true")
+    _launcher_args(c, resume=True)
     c.set_defaults(func=_runs_resume)
     c = rs.add_parser("cancel", help="stop a run (it saves a checkpoint and can be resumed)")
     c.add_argument("run", type=validate.identifier, metavar="RUN")
@@ -60,6 +62,42 @@ def register(sub) -> None:
     _model_arg(d)
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
+
+
+def _launcher_args(p, resume: bool = False) -> None:
+    """--processes N and torchrun's rendezvous options (docs/readme/training.md has a Slurm example)."""
+    g = p.add_argument_group("several processes (torchrun)")
+    g.add_argument("--processes", type=int, metavar="N",
+                   help="train with N data-parallel processes on this machine (one per GPU; gloo on CPUs)"
+                   + ("; default: as the run was started" if resume else ""))
+    g.add_argument("--nnodes", metavar="N|MIN:MAX", help="torchrun: number of machines")
+    g.add_argument("--node-rank", metavar="K", help="torchrun: this machine's rank (0 holds the workspace)")
+    g.add_argument("--rdzv-endpoint", metavar="HOST:PORT", help="torchrun: where the machines meet")
+    g.add_argument("--rdzv-backend", metavar="NAME", help="torchrun: rendezvous backend (default c10d)")
+    g.add_argument("--rdzv-id", metavar="ID", help="torchrun: the job's id (e.g. $SLURM_JOB_ID)")
+    g.add_argument("--rdzv-conf", metavar="K=V,...", help="torchrun: extra rendezvous settings")
+    g.add_argument("--master-addr", metavar="HOST", help="torchrun: static rendezvous host")
+    g.add_argument("--master-port", metavar="PORT", help="torchrun: static rendezvous port")
+
+
+def _launch(args) -> dict:
+    from sftgui.core.training.distributed import LAUNCH_OPTIONS
+
+    return {k: getattr(args, k) for k in LAUNCH_OPTIONS if getattr(args, k, None) not in (None, "")}
+
+
+def _join(args, launch: dict) -> int:
+    """A cluster node other than the first: run its workers; the first node shows the progress."""
+    from sftgui.core.training.distributed import join
+
+    print(f"Joining the run as node {launch['node_rank']} with {args.processes or 1} process(es); "
+          "progress and the result are shown on node 0.", file=sys.stderr)
+    code = join(args.processes or 1, launch)
+    if code:
+        print(f"sftgui: this node's training processes stopped with exit code {code}; node 0's run log has "
+              "the run's state.", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _model_arg(p) -> None:
@@ -166,6 +204,8 @@ def _report(result, json_events: bool) -> int:
                   f"data, in {_duration(result.wall_s)} (run {result.run_id}).")
             if "forgetting" in m:
                 _say(f"  {m['forgetting']['sentence']}")
+                if m["forgetting"].get("warning"):
+                    _say(f"  Warning: {m['forgetting']['warning']}")
         return 0
     if result.status == "cancelled":
         _say(f"sftgui: run {result.run_id} was stopped; resume it with 'sftgui runs resume {result.run_id}'.",
@@ -179,15 +219,20 @@ def _report(result, json_events: bool) -> int:
 def _train(args, ctx) -> int:
     from sftgui.config import TrainConfig
     from sftgui.core.training import engine
+    from sftgui.core.training.distributed import joins_another_node
 
+    launch = _launch(args)
+    if joins_another_node(launch):
+        return _join(args, launch)  # never opens the workspace: node 0 holds it
     ws = ctx.workspace()
     overrides = {k: getattr(args, k) for k in ("epochs", "learning_rate", "batch_size", "max_length", "freeze",
                                                "lora", "seed", "device", "precision", "early_stopping",
-                                               "class_weights")}
+                                               "class_weights", "processes")}
     overrides["grad_accumulation"] = args.grad_accumulation
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
                                      snapshot_id=args.snapshot, **overrides)
-    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
+    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws, launch=launch or None),
+                          Progress(args.json_events))
     return _report(result, args.json_events)
 
 
@@ -259,8 +304,14 @@ def _runs_show(args, ctx) -> int:
 def _runs_resume(args, ctx) -> int:
     from sftgui.core.training import engine
 
+    from sftgui.core.training.distributed import joins_another_node
+
+    launch = _launch(args)
+    if joins_another_node(launch):
+        return _join(args, launch)
     ws = ctx.workspace()
-    result = _with_ctrl_c(lambda sink, token: engine.resume(args.run, sink, token, ws=ws), Progress(args.json_events))
+    result = _with_ctrl_c(lambda sink, token: engine.resume(args.run, sink, token, ws=ws, launch=launch or None,
+                                                            processes=args.processes), Progress(args.json_events))
     return _report(result, args.json_events)
 
 
@@ -302,7 +353,7 @@ def _demo(args, ctx) -> int:
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.training import engine
     from sftgui.core.versions import list_versions
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
 
     ws = ctx.workspace()
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
@@ -316,7 +367,7 @@ def _demo(args, ctx) -> int:
         if names:
             say(f"This workspace already has {len(names)} project(s) ({', '.join(names)}); they are left alone.")
         project = projects.create_project(ws, SAMPLE_PROJECT)
-        sample = resources_dir() / "sample" / "support_tickets.csv"
+        sample = resource_path(SAMPLE_CSV)
         imported = import_file(ws, project, sample)
         say(f"1. Imported {imported.rows} rows from {sample.name} into project {SAMPLE_PROJECT}.")
     report = quality.check_draft(ws, project, check_length=False)

@@ -337,6 +337,10 @@ def _hub_source(model_id: str) -> ModelSource:
         try:
             folder = Path(snapshot_download(model_id, allow_patterns=patterns))
         except Exception as exc:  # noqa: BLE001 - network and hub errors become one sentence
+            from sftgui.core.hub import HubOffline, unreachable
+
+            if unreachable(exc):
+                raise HubOffline(model_id) from None
             raise UserError(f"Could not download {model_id} from the Hugging Face hub ({type(exc).__name__}); "
                             "check the name and your connection.") from None
     check_model_folder(folder)

@@ -36,6 +36,24 @@ def _tell(progress: Progress, fraction: float, message: str) -> None:
 
 
 # -- the destination ------------------------------------------------------------------------
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def suggested_name(project_name: str, number: int, fmt: str = "hf") -> str:
+    """`<project>-v<N>` (+ `.zip` / `.onnx`), spelled so every file system takes it: ASCII letters,
+    digits, `.`, `_` and `-` only, lower case (some systems ignore case), at most 60 characters."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", str(project_name)).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^a-z0-9._-]+", "-", ascii_name.lower())
+    stem = re.sub(r"-{2,}", "-", stem).strip("-._")[:60].rstrip("-._") or "model"
+    if stem in _WINDOWS_RESERVED:
+        stem += "-model"
+    return f"{stem}-v{int(number)}" + {"zip": ".zip", "onnx": ".onnx"}.get(fmt, "")
+
+
+
 def destination(out, fmt: str) -> Path:
     """Where the export lands: a folder for hf/onnx, a `.zip` file for zip."""
     if fmt not in FORMATS:
@@ -102,6 +120,29 @@ def zip_folder(folder: Path, archive: Path) -> None:
                 # float weights barely compress: storing them is ~10x faster than deflating them
                 method = zipfile.ZIP_STORED if p.suffix in WEIGHT_SUFFIXES else zipfile.ZIP_DEFLATED
                 zf.write(p, f"{root}/{p.relative_to(folder).as_posix()}", compress_type=method)
+
+
+# -- what inference needs ---------------------------------------------------------------------
+def write_reading_length(folder: Path, max_length: int) -> None:
+    """Make the exported tokenizer read what sftgui's predictions read.
+
+    `model_max_length` in tokenizer_config.json is what `truncation=True` cuts at (transformers'
+    default would be the base model's 512 or more); the truncation entry of tokenizer.json makes
+    the `tokenizers` library (e.g. with the ONNX graph) cut there without being asked. A plain
+    `pipeline()` never truncates unless told, which is why predictions read the model's whole
+    reading length: up to it, the two agree with default arguments.
+    """
+    cfg_path = folder / "tokenizer_config.json"
+    if cfg_path.is_file():
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg["model_max_length"] = int(max_length)
+        cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tok_path = folder / "tokenizer.json"
+    if tok_path.is_file():
+        tok = json.loads(tok_path.read_text(encoding="utf-8"))
+        tok["truncation"] = {"direction": "Right", "max_length": int(max_length), "strategy": "LongestFirst",
+                             "stride": 0}
+        tok_path.write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
 
 
 # -- ONNX -------------------------------------------------------------------------------------
@@ -213,11 +254,15 @@ def card_facts(ws, version) -> dict:
     """What the model card says about `version`: data, settings, metrics, lineage."""
     from sftgui.core import versions
 
+    from sftgui.core.evaluation import recorded_length
+
+    config = dict(version.config or {})
     facts = {
         "name": version.ref,
         "base_model": version.base_model,
         "labels": list(version.labels),
-        "config": dict(version.config or {}),
+        "config": config,
+        "inference": {"max_length": recorded_length(config), "trained_max_length": config.get("max_length")},
         "created_at": version.created_at,
         "metrics": (version.metrics or {}).get("test"),
     }
@@ -228,7 +273,7 @@ def card_facts(ws, version) -> dict:
         parent = p.parent_id
     facts["lineage"] = [version.base_model, *reversed(lineage)]
     if version.snapshot_id is not None:
-        from sftgui.core.data.snapshots import get_snapshot
+        from sftgui.core.data.snapshots import get_snapshot, left_out_sentence
 
         snap = get_snapshot(ws, version.snapshot_id)
         facts["snapshot"] = {
@@ -237,6 +282,7 @@ def card_facts(ws, version) -> dict:
             "rows": snap.rows,
             "label_counts": snap.label_counts,
             "split_counts": snap.split_counts,
+            "left_out": left_out_sentence({**snap.meta, "rows": snap.rows}),
         }
         if not facts["metrics"]:
             from sftgui.core.evaluation import evaluate_version
@@ -262,6 +308,8 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
     def fill(folder: Path) -> dict:
         hashes: dict = {}  # model.safetensors' sha256, computed while its verified bytes were written
         materialize_version(ws, version, folder, hashes=hashes)
+        if facts["inference"]["max_length"]:
+            write_reading_length(folder, facts["inference"]["max_length"])
         return hashes
 
     return build_export(

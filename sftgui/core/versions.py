@@ -420,6 +420,10 @@ def resolve_version(ws, ref, project=None) -> ModelVersion:
     number = parse_id(which[1:] if which[:1] in ("v", "V") else which, "The version number")
     if number is not None:
         found = repo.find_version(proj.id, number)
+        purged = repo.purged_at(proj.id, number) if found is None else None
+        if purged:
+            raise UserError(f"{proj.name}@v{number} was purged on {purged[:16].replace('T', ' ')}; "
+                            f"'sftgui audit --project {proj.name}' says who removed it and why.")
         if found is None:
             have = [f"v{v.number}" for v in repo.list_versions(proj.id, include_trashed=True)]
             listed = f"it has {', '.join(have)}" if have else "it has no versions yet"
@@ -459,13 +463,13 @@ def tag_version(ws, version, tag: str, *, remove: bool = False) -> ModelVersion:
     return repo.set_tags(version.id, tags)
 
 
-def trash_version(ws, version) -> ModelVersion:
+def trash_version(ws, version, *, reason: str = "") -> ModelVersion:
     """Hide a version from lists (nothing is deleted); refused while an alias points to it."""
-    return repo.set_trashed(_version(ws, version).id, True)
+    return repo.set_trashed(_version(ws, version).id, True, reason=str(reason or ""))
 
 
-def restore_version(ws, version) -> ModelVersion:
-    return repo.set_trashed(_version(ws, version).id, False)
+def restore_version(ws, version, *, reason: str = "") -> ModelVersion:
+    return repo.set_trashed(_version(ws, version).id, False, reason=str(reason or ""))
 
 
 # -- aliases and rollback ---------------------------------------------------------------------
