@@ -71,14 +71,18 @@ def _header_not_json(folder, marker):
     return "header is not valid", []
 
 
-def _header_offsets_outside(folder, marker):
-    weights = folder / "model.safetensors"
-    body = weights.read_bytes()
+def _edit_first_tensor(folder, **fields):
+    """Rewrite the header entry of the weights file's first tensor with `fields`."""
+    body = (folder / "model.safetensors").read_bytes()
     (n,) = struct.unpack("<Q", body[:8])
     header = json.loads(body[8 : 8 + n])
     name = next(k for k in header if k != "__metadata__")
-    header[name]["data_offsets"] = [0, 10 ** 12]
+    header[name].update({k: v for k, v in fields.items() if v is not None})
     _header(folder, json.dumps(header).encode())
+
+
+def _header_offsets_outside(folder, marker):
+    _edit_first_tensor(folder, data_offsets=[0, 10 ** 12])
     return "header is not valid", []
 
 
@@ -134,15 +138,7 @@ def _raw(name: str, text: str | bytes, words: str):
 
 def _tensor_shape(shape, dtype=None):
     def edit(folder, marker):
-        weights = folder / "model.safetensors"
-        body = weights.read_bytes()
-        (n,) = struct.unpack("<Q", body[:8])
-        header = json.loads(body[8 : 8 + n])
-        name = next(k for k in header if k != "__metadata__")
-        header[name]["shape"] = shape
-        if dtype:
-            header[name]["dtype"] = dtype
-        _header(folder, json.dumps(header).encode())
+        _edit_first_tensor(folder, shape=shape, dtype=dtype)
         return "header is not valid", []
 
     return edit

@@ -12,10 +12,10 @@ import subprocess
 
 import pytest
 
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 from tests.reliability.checks import file_hash
 
-SAMPLE = resources_dir() / "sample" / "support_tickets.csv"
+SAMPLE = resource_path(SAMPLE_CSV)
 
 
 def _mount(*args) -> bool:
@@ -59,6 +59,21 @@ def _with_fill(point):
     return point
 
 
+def _writers_refused_readers_read(cli, ws, db, writers, *words, figures):
+    """Each writing command is exit 2 with the sentence; reading ones still answer; the database is unchanged."""
+    before = file_hash(db)
+    for argv in writers:
+        code, out, err = cli(*argv, workspace=ws)
+        assert code == 2, (argv, code, err)
+        _one_sentence(err, *words)
+        figures["real_disk_faults"] += 1
+    code, out, err = cli("project", "list", workspace=ws)
+    assert code == 0 and "tickets" in out, err
+    code, out, err = cli("data", "rows", "--project", "tickets", "--limit", "1", workspace=ws)
+    assert code == 0 and "648" in out, err
+    assert file_hash(db) == before
+
+
 def _one_sentence(err, *words):
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     for w in words:
@@ -71,18 +86,9 @@ def test_a_full_disk_is_told_as_full_and_readers_still_read(cli, small_disk, fig
     assert cli("project", "create", "tickets", workspace=ws)[0] == 0
     assert cli("data", "import", SAMPLE, "--project", "tickets", workspace=ws)[0] == 0
     small_disk.fill()
-    before = file_hash(ws / "sftgui.db")
-    for argv in (("project", "create", "x"), ("data", "snapshot", "--project", "tickets"), ("verify",), ("gc",),
-                 ("data", "label", "--project", "tickets", "--row", "1", "--label", "billing")):
-        code, out, err = cli(*argv, workspace=ws)
-        assert code == 2, (argv, code, err)
-        _one_sentence(err, "is full", "Free some space")
-        figures["real_disk_faults"] += 1
-    code, out, err = cli("project", "list", workspace=ws)
-    assert code == 0 and "tickets" in out, err
-    code, out, err = cli("data", "rows", "--project", "tickets", "--limit", "1", workspace=ws)
-    assert code == 0 and "648" in out, err
-    assert file_hash(ws / "sftgui.db") == before
+    writers = (("project", "create", "x"), ("data", "snapshot", "--project", "tickets"), ("verify",), ("gc",),
+               ("data", "label", "--project", "tickets", "--row", "1", "--label", "billing"))
+    _writers_refused_readers_read(cli, ws, ws / "sftgui.db", writers, "is full", "Free some space", figures=figures)
     small_disk.free_again()
     code, out, err = cli("data", "snapshot", "--project", "tickets", workspace=ws)
     assert code == 0, err
@@ -99,17 +105,9 @@ def test_a_read_only_workspace_is_told_as_read_only(cli, tmp_path, figures):
     try:
         if not _mount("-o", "remount,bind,ro", ro):
             pytest.skip("needs permission to remount read-only")
-        before = file_hash(src / "sftgui.db")
-        for argv in (("project", "create", "x"), ("data", "snapshot", "--project", "tickets"), ("gc",)):
-            code, out, err = cli(*argv, workspace=ro)
-            assert code == 2, (argv, code, err)
-            _one_sentence(err, "read-only", "Make it writable")
-            figures["real_disk_faults"] += 1
-        code, out, err = cli("project", "list", workspace=ro)
-        assert code == 0 and "tickets" in out, err
-        code, out, err = cli("data", "rows", "--project", "tickets", "--limit", "1", workspace=ro)
-        assert code == 0 and "648" in out, err
-        assert file_hash(src / "sftgui.db") == before
+        writers = (("project", "create", "x"), ("data", "snapshot", "--project", "tickets"), ("gc",))
+        _writers_refused_readers_read(cli, ro, src / "sftgui.db", writers, "read-only", "Make it writable",
+                                      figures=figures)
     finally:
         subprocess.run(["umount", "-l", str(ro)], capture_output=True)
 
