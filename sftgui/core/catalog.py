@@ -165,7 +165,10 @@ def _version_source(ws, ref: str, project) -> ModelSource:
     version = resolve_version(ws, ref, project=project_name)
     if version.damaged:
         raise UserError(f"Version {version.ref} is damaged ({version.damaged}); continue from another version.")
-    folder = Path(ws.cache) / "models" / f"version-{version.id}"
+    from sftgui.store.nofollow import check_not_link, own_dir
+
+    folder = own_dir(Path(ws.cache) / "models", "cache/models/") / f"version-{version.id}"
+    check_not_link(folder, f"cache/models/{folder.name}/")
     if not (folder / ".complete").is_file():  # materialize once; versions never change
         import shutil
 

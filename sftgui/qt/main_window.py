@@ -8,7 +8,6 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -37,6 +36,7 @@ STEPS = (
     ("compare", "compare", "ComparePage", "Compare"),
     ("export", "export", "ExportPage", "Export"),
     ("try", "playground", "TryPage", "Try it"),
+    ("history", "history", "HistoryPage", "History"),
 )
 KEYS = [step[0] for step in STEPS]
 _BADGE_ROLE = Qt.ItemDataRole.UserRole + 1  # which badge a sidebar item's icon has now
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         if self.ctx.jobs.is_running():
             dialogs.show_error(self, "Wait for the running task to finish (or stop it) before opening another workspace.")
             return
-        folder = QFileDialog.getExistingDirectory(self, "Open workspace", str(self.ctx.workspace_path or Path.home()))
+        folder = dialogs.pick_folder(self, "Open workspace", self.ctx.workspace_path or Path.home())
         if folder:
             self.open_workspace_at(Path(folder))
 

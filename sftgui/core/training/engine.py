@@ -32,6 +32,7 @@ class RunResult:
     metrics: dict = field(default_factory=dict)
     error: str | None = None
     wall_s: float = 0.0
+    user_error: bool = False  # failed for a reason the person can act on (a full disk, ...): exit 2
 
 
 @dataclass
@@ -60,12 +61,14 @@ def cancel_file(ws, run_id: int) -> Path:
 
 # -- public entry points --------------------------------------------------------------------------
 def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws=None,
-        callbacks=()) -> RunResult:
+        callbacks=(), launch: dict | None = None) -> RunResult:
     """Train as `config` says; emits events to `sink`; returns how it ended.
 
     Bad input (unknown project, too few labels, a pickle-only model, ...) raises UserError before
     anything is written. Once the run row exists, failures end it as `failed` (with its log and
     curves kept) and come back in the RunResult. `callbacks` are extra Trainer callbacks.
+    With `config.processes > 1` the run is trained by torchrun workers (distributed.py); `launch`
+    holds torchrun's rendezvous options for a cluster (nnodes, rdzv_endpoint, ...).
     """
     from sftgui.store.db import current_workspace
 
@@ -76,10 +79,11 @@ def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws
     run_row = runs_repo.create_run(
         prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
         parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
-    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None)
+    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None, launch=launch)
 
 
-def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=()) -> RunResult:
+def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=(),
+           launch: dict | None = None, processes: int | None = None) -> RunResult:
     """Continue a cancelled or interrupted run from its last complete checkpoint, at the same step."""
     from sftgui.store.db import current_workspace
 
@@ -95,9 +99,13 @@ def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None
     if last is None:
         raise UserError(f"Run {run_id} has no saved checkpoint to resume from; start a new run instead.")
     cancel_file(ws, run_id).unlink(missing_ok=True)
-    prep = _prepare(ws, TrainConfig.from_dict(row.config))
+    config = TrainConfig.from_dict(row.config)
+    if processes is not None:  # a distributed run may resume on another number of processes
+        config = config.replace(processes=processes).validate()
+    prep = _prepare(ws, config)
+    runs_repo.delete_metric_points_after(run_id, int(Path(last).name.rsplit("-", 1)[-1]))  # trained again
     row = runs_repo.update_run(run_id, status="running", ended_at=None, error=None, pid=_pid())
-    return _execute(prep, row, sink, cancel, callbacks, resume_from=last)
+    return _execute(prep, row, sink, cancel, callbacks, resume_from=last, launch=launch)
 
 
 def _checkpoints(folder: Path) -> list[tuple[int, Path, bool]]:
@@ -150,9 +158,14 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
     labels = task.label_set(rows, parent_labels)
-    if config.max_length == AUTO_LENGTH:  # record the chosen length: the version is evaluated with it
-        length = task.auto_max_length(task.load_tokenizer(source.folder), source.folder, rows)
+    tokenizer = task.load_tokenizer(source.folder)
+    if config.max_length == AUTO_LENGTH:  # record the chosen length
+        length = task.auto_max_length(tokenizer, source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
+    # Training cuts texts at max_length (speed); predictions read what the model can, as a plain
+    # pipeline() on the exported folder does, so the app and the export give the same answer.
+    predict_length = max(int(config.max_length), task.reading_limit(tokenizer, source.folder))
+    config = config.replace(extra={**config.extra, "predict_max_length": predict_length})
     if config.group_by_length == "auto":
         n_train = sum(1 for s in rows["split"] if s == "train")
         config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,
@@ -161,10 +174,17 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
 
 
 # -- execute: the run row exists; every failure is recorded on it --------------------------------
-def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> RunResult:
+def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from, launch=None) -> RunResult:
+    from sftgui.store.nofollow import open_append, own_dir
+
     ws, run_id = prep.ws, run_row.id
     log_path = Path(ws.logs) / f"run-{run_id}.log"
-    log = open(log_path, "a", encoding="utf-8")
+    try:  # never through a link planted at cache/runs/N or logs/run-N.log (both names are predictable)
+        own_dir(own_dir(Path(ws.cache) / "runs", "cache/runs/") / str(run_id), f"cache/runs/{run_id}/")
+        log = open_append(log_path)
+    except UserError as exc:
+        runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=str(exc))
+        raise
     t0 = time.perf_counter()
     prior_wall = run_row.wall_s or 0.0
 
@@ -178,9 +198,7 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
                          started_at=run_row.started_at or now_iso(), environment=_environment())
     session = None
     try:
-        from sftgui.core.training.session import TrainingSession
-
-        session = TrainingSession(prep, run_id, emit, cancel, callbacks, run_dir(ws, run_id))
+        session = _session(prep, run_id, emit, cancel, callbacks, run_dir(ws, run_id), launch)
         outcome = session.train(resume_from=resume_from)
         wall = prior_wall + time.perf_counter() - t0
         if outcome.stopped:
@@ -206,11 +224,23 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
         runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=message,
                              wall_s=prior_wall + time.perf_counter() - t0, **fields)
         emit(ev.Failed(run_id, message=message, log_path=str(log_path)))
-        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0)
+        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0,
+                         user_error=isinstance(exc, UserError))
     finally:
         if session is not None:
             session.flush_points()
         log.close()
+
+
+def _session(prep, run_id, emit, cancel, callbacks, out_dir, launch):
+    """Training in this process, or (processes > 1 or a cluster launch) through torchrun workers."""
+    if prep.config.processes > 1 or launch:
+        from sftgui.core.training.distributed import LaunchedSession
+
+        return LaunchedSession(prep, run_id, emit, cancel, callbacks, out_dir, launch=launch or {})
+    from sftgui.core.training.session import TrainingSession
+
+    return TrainingSession(prep, run_id, emit, cancel, callbacks, out_dir)
 
 
 def _pid() -> int:

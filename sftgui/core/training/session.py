@@ -49,9 +49,13 @@ class TrainingSession:
         self._emit(ev.Preparing(run_id, "Loading the tokenizer"))
         self.tokenizer = prep.task.load_tokenizer(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
-        self.data, self.cache_hit = prep.task.tokenized(
-            prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows, prep.labels,
-            self.config.max_length)
+        self.data, self.cache_hit = self._load_data()
+
+    def _load_data(self):
+        """({split: tokenized dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""
+        prep = self.prep
+        return prep.task.tokenized(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows,
+                                   prep.labels, self.config.max_length)
 
     # -- events and curves ------------------------------------------------------------------
     def _emit(self, event) -> None:
@@ -154,9 +158,6 @@ class TrainingSession:
     def train(self, resume_from: str | None = None) -> Outcome:
         import torch
 
-        if resume_from:
-            step = int(Path(resume_from).name.rsplit("-", 1)[-1])
-            runs_repo.delete_metric_points_after(self.run_id, step)  # those steps are trained again
         while True:
             self._build()
             try:
@@ -165,15 +166,15 @@ class TrainingSession:
             except torch.OutOfMemoryError:
                 self.bridge.points = []  # this attempt's curve is replaced by the retry's
                 self.release()
-                if self.batch <= 1:
-                    raise UserError(
-                        f"The model does not fit in the memory of the {self.hw.device} even one text at a time; "
-                        "lower the maximum length, choose a smaller model or train on the CPU.") from None
-                self.batch, self.accum = self.batch // 2, self.accum * 2  # same effective batch
-                self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
-                                       reason="Out of memory: trying again with a smaller batch."))
+                self._smaller_batch()
         self.samples_per_second = result.metrics.get("train_samples_per_second")
         return Outcome(stopped=self.bridge.stopped, step=self.trainer.state.global_step)
+
+    def _smaller_batch(self) -> None:
+        """After running out of memory: half the batch, twice the accumulation (same effective batch)."""
+        self.batch, self.accum = smaller_batch(self.hw.device, self.batch, self.accum)
+        self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
+                               reason="Out of memory: trying again with a smaller batch."))
 
     def release(self) -> None:
         import torch
@@ -186,9 +187,15 @@ class TrainingSession:
     # -- the version ---------------------------------------------------------------------------
     def finish(self, wall_s: float):
         """Evaluate the best model, predict the test rows, check forgetting, register the version."""
+        metrics, predictions, model = self.measure(wall_s)
+        version = register_result(self.prep, self.run_id, model, self.tokenizer, config=self.run_fields()["config"],
+                                  metrics=metrics, predictions=predictions)
+        return version, metrics
+
+    def measure(self, wall_s: float):
+        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank runs it."""
         from sftgui.core.training.adapt import merge_lora
         from sftgui.core.training.fast_dropout import restore_attention
-        from sftgui.core.versions import register_version
 
         prep, labels = self.prep, self.prep.labels
         self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
@@ -196,7 +203,7 @@ class TrainingSession:
         metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
                                   "loss": val.get("eval_loss")}}
         predictions = None
-        test = self.data.get("test")
+        test = self._for_predicting(prep.snapshot.hash, prep.rows)
         if test is not None:
             test_metrics, predictions = self._test_predictions(test)
             metrics["test"] = test_metrics
@@ -216,11 +223,19 @@ class TrainingSession:
                                "batch_size": self.batch, "grad_accumulation": self.accum}
         model = merge_lora(self.trainer.model).to("cpu")
         restore_attention(model)
-        version = register_version(
-            prep.ws, prep.project, model, self.tokenizer, labels=labels, base_model=prep.source.base_model,
-            run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
-            config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
-        return version, metrics
+        return metrics, predictions, model
+
+    @property
+    def predict_length(self) -> int:
+        return int(self.config.extra.get("predict_max_length") or self.config.max_length)
+
+    def _for_predicting(self, snapshot_hash: str, rows: dict, split: str = "test"):
+        """One split tokenized at the length predictions read (the training data may be cut shorter)."""
+        if snapshot_hash == self.prep.snapshot.hash and self.predict_length == int(self.config.max_length):
+            return self.data.get(split)
+        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snapshot_hash, self.prep.source.folder,
+                                           self.tokenizer, rows, self.prep.labels, self.predict_length)
+        return data.get(split)
 
     def _argmax(self, dataset) -> list[int]:
         probs = predict_by_row_id(self.trainer, dataset)
@@ -242,31 +257,86 @@ class TrainingSession:
         return classification_metrics(y_true, y_pred, labels), predictions
 
     def _forgetting_check(self) -> dict | None:
-        """Accuracy on the parent version's test data, before and after this training."""
+        """Accuracy on the parent version's test data, before and after this training, on only the
+        rows neither the parent (with its ancestors) nor this training learned from."""
+        from sftgui.core import unseen
+        from sftgui.core.compare import restrict
         from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+        from sftgui.core.evaluation import evaluate_version
 
-        parent = self.prep.source.version
+        ws, parent = self.prep.ws, self.prep.source.version
         if parent is None or parent.snapshot_id is None:
             return None
-        snap = get_snapshot(self.prep.ws, parent.snapshot_id)
-        rows = load_snapshot_table(self.prep.ws, snap.id).to_pydict()
-        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snap.hash, self.prep.source.folder, self.tokenizer,
-                                           rows, self.prep.labels, self.config.max_length)
-        test = data.get("test")
+        snap = get_snapshot(ws, parent.snapshot_id)
+        rows = load_snapshot_table(ws, snap.id).to_pydict()
+        test = self._for_predicting(snap.hash, rows)
         if test is None:
             return None
-        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
-        before = parent.metrics.get("accuracy")  # the parent's own test accuracy, on these rows
+        seen = unseen.trained_on(ws, [parent], extra_snapshots=[(self.prep.project.id, self.prep.snapshot.id)])
+        text_of = dict(zip(rows["row_id"], rows["text"]))
+        keep = [i for i, r in enumerate(test["row_id"])
+                if not seen.has(parent.project_id, {"row_id": r, "text": text_of.get(r)})]
         tag = f"v{parent.number}"
-        sentence = (f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
-                    else f"accuracy on {tag}'s test data: {after:.1%}")
-        return {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(test), "before": before,
-                "after": after, "sentence": sentence}
+        account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
+        out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
+               "left_out": account["left_out"], "warning": account["warning"]}
+        if not keep:
+            out.update(before=None, after=None, sentence=(
+                f"accuracy on {tag}'s test data: not measured, because this training learned from all "
+                f"{len(test)} of its test rows"))
+            return out
+        test = test.select(keep) if len(keep) < len(test) else test
+        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
+        before_result = evaluate_version(ws, parent, snap.id)
+        if account["left_out"]:
+            before_result = restrict(before_result, {int(r) for r in test["row_id"]})
+        before = before_result["metrics"]["accuracy"]
+        sentence = f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}"
+        if account["left_out"]:
+            sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
+        out.update(before=before, after=after, sentence=sentence)
+        return out
+
+    def _parent_test(self):
+        return parent_test_data(self.prep, self.tokenizer, self.config.max_length)
 
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
         self.trainer = None
         shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+def smaller_batch(device: str, batch: int, accum: int) -> tuple[int, int]:
+    if batch <= 1:
+        raise UserError(f"The model does not fit in the memory of the {device} even one text at a time; "
+                        "lower the maximum length, choose a smaller model or train on the CPU.")
+    return batch // 2, accum * 2
+
+
+def parent_test_data(prep, tokenizer, max_length: int):
+    """(parent version, its snapshot id, its tokenized test split) when training continues from a
+    version whose data had test rows; else None."""
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+
+    parent = prep.source.version
+    if parent is None or parent.snapshot_id is None:
+        return None
+    snap = get_snapshot(prep.ws, parent.snapshot_id)
+    rows = load_snapshot_table(prep.ws, snap.id).to_pydict()
+    data, _ = prep.task.tokenized(prep.ws.cache, snap.hash, prep.source.folder, tokenizer, rows, prep.labels,
+                                  max_length)
+    test = data.get("test")
+    return None if test is None else (parent, snap.id, test)
+
+
+def register_result(prep, run_id: int, model, tokenizer, *, config: dict, metrics: dict, predictions):
+    """The trained model becomes the project's next version (one place for what a version records)."""
+    from sftgui.core.versions import register_version
+
+    return register_version(
+        prep.ws, prep.project, model, tokenizer, labels=prep.labels, base_model=prep.source.base_model,
+        run_id=run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
+        config=config, metrics=metrics, predictions=predictions)
 
 
 def _cross_entropy(logits, labels) -> float:
