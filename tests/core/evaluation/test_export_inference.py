@@ -97,10 +97,10 @@ def test_the_bundled_model_on_the_sample_whole_test_split(ws, tmp_path):
     from sftgui.core.export import export_version
     from sftgui.core.predict import predict_texts
     from sftgui.core.projects import create_project
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
 
     project = create_project(ws, "tickets")
-    sample = resources_dir() / "sample" / "support_tickets.csv"
+    sample = resource_path(SAMPLE_CSV)
     import_file(ws, project, sample)
     # Long tickets (three of the same label run together), so the test split has texts longer than
     # the automatic training length (about the 95th percentile of the training texts).
