@@ -25,14 +25,14 @@ def _one(processes: int) -> dict:
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.projects import create_project
     from sftgui.core.training import engine
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
     from sftgui.store.db import open_workspace
 
     with tempfile.TemporaryDirectory(prefix="sftgui-bench-dist-") as tmp:
         ws = open_workspace(Path(tmp) / "ws")
         try:
             project = create_project(ws, "support-tickets")
-            import_file(ws, project, resources_dir() / "sample" / "support_tickets.csv")
+            import_file(ws, project, resource_path(SAMPLE_CSV))
             snapshot = freeze_snapshot(ws, project)
             config = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id,
                                              max_steps=STEPS, batch_size=BATCH, processes=processes)
