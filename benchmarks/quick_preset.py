@@ -24,14 +24,14 @@ def train_on_sample(**overrides):
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.projects import create_project
     from sftgui.core.training import engine
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
     from sftgui.store.db import open_workspace
 
     with tempfile.TemporaryDirectory(prefix="sftgui-bench-quick-") as tmp:
         ws = open_workspace(Path(tmp) / "ws")
         try:
             project = create_project(ws, "support-tickets")
-            import_file(ws, project, resources_dir() / "sample" / "support_tickets.csv")
+            import_file(ws, project, resource_path(SAMPLE_CSV))
             quality.drop_empty(ws, project)
             quality.drop_duplicates(ws, project)
             quality.resolve_conflicts(ws, project, "majority")

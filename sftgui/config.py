@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
 from dataclasses import dataclass, field
 
 from sftgui.errors import UserError
@@ -33,6 +35,12 @@ SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomia
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 METRICS = ("accuracy", "macro_f1", "loss")
+
+
+def _layers(freeze) -> int | None:
+    """The N of freeze "N" (ASCII digits: '²'.isdigit() is true), else None."""
+    text = str(freeze)
+    return int(text) if re.fullmatch(r"[0-9]{1,4}", text, re.ASCII) else None
 
 
 @dataclass
@@ -119,6 +127,23 @@ class TrainConfig:
             if not ok:
                 raise UserError(sentence)
 
+        # types and finiteness first (values also come from JSON and the GUI): inf epochs or a
+        # seed of -1 would otherwise reach the Trainer and fail there
+        for name in ("epochs", "learning_rate", "warmup", "weight_decay", "label_smoothing", "lora_dropout",
+                     "early_stopping_threshold") + (("dropout",) if self.dropout is not None else ()):
+            value = getattr(self, name)
+            need(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+                 f"The setting {name.replace('_', ' ')} must be a finite number, not {value!r}.")
+        for name in ("max_steps", "batch_size", "grad_accumulation", "max_length", "lora_r", "lora_alpha",
+                     "early_stopping_patience", "eval_steps", "log_steps", "seed"):
+            value = getattr(self, name)
+            need(isinstance(value, int) and not isinstance(value, bool) and -1 <= value <= 2**31,
+                 f"The setting {name.replace('_', ' ')} must be a whole number of reasonable size, not {value!r}.")
+        need(0 <= self.seed < 2**32, f"The seed must be between 0 and {2**32 - 1}, not {self.seed}.")
+        need(self.epochs <= 1000, "The number of epochs must be at most 1000.")
+        need(self.batch_size <= 65536 and self.grad_accumulation <= 65536,
+             "The batch size and gradient accumulation must be at most 65536.")
+        need(self.eval_steps >= 0 and self.log_steps >= 0, "Evaluation and logging steps cannot be negative.")
         need(self.task in TASKS, f"The task {self.task!r} is not supported yet; use text-classification.")
         need(self.epochs > 0 or self.max_steps > 0, "The number of epochs must be more than 0.")
         need(0 < self.learning_rate < 1, "The learning rate must be between 0 and 1 (for example 5e-5).")
@@ -137,8 +162,8 @@ class TrainConfig:
         need(self.scheduler in SCHEDULERS, f"Unknown scheduler {self.scheduler!r}; use one of {', '.join(SCHEDULERS)}.")
         need(isinstance(self.class_weights, dict) or self.class_weights in ("none", "balanced"),
              "Class weights must be none, balanced or a weight per label.")
-        need(self.freeze in ("none", "embeddings", "all-but-head") or str(self.freeze).isdigit(),
-             "Freeze must be none, embeddings, a number of layers or all-but-head.")
+        need(self.freeze in ("none", "embeddings", "all-but-head") or _layers(self.freeze) is not None,
+             "Freeze must be none, embeddings, a number of layers (0-9999) or all-but-head.")
         need(self.early_stopping_metric in METRICS,
              f"Early stopping can watch {', '.join(METRICS)}, not {self.early_stopping_metric!r}.")
         need(self.early_stopping_patience >= 1, "Early stopping patience must be at least 1 evaluation.")
@@ -151,4 +176,4 @@ class TrainConfig:
     @property
     def freeze_layers(self) -> int:
         """How many transformer layers (after the embeddings) the freeze setting holds fixed."""
-        return int(self.freeze) if str(self.freeze).isdigit() else 0
+        return _layers(self.freeze) or 0

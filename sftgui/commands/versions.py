@@ -1,4 +1,4 @@
-"""`sftgui versions ...`, `rollback`, `aliases history|set`, `verify`, `gc` (contract: shared/CLI.md)."""
+"""`sftgui versions ...`, `rollback`, `aliases history|set`, `audit`, `verify`, `gc` (contract: shared/CLI.md)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,19 @@ def register(sub) -> None:
     tag = version_parser("tag", "add (or --remove) a tag", _tag)
     tag.add_argument("tag")
     tag.add_argument("--remove", action="store_true", help="remove the tag instead")
-    version_parser("trash", "hide a version (nothing is deleted; refused while an alias points to it)", _trash)
-    version_parser("restore", "bring a version back from the trash", _restore)
+    version_parser("trash", "hide a version (nothing is deleted; refused while an alias points to it)",
+                   _trash).add_argument("--reason", default="", help="why (kept in the audit log)")
+    version_parser("restore", "bring a version back from the trash", _restore).add_argument(
+        "--reason", default="", help="why (kept in the audit log)")
+    version_parser("purge", "delete a version for good (refused while an alias points to it or a version "
+                   "continued from it); 'sftgui gc' then frees its bytes", _purge).add_argument(
+        "--reason", required=True, help="why (kept with a tombstone in the audit log)")
+
+    au = sub.add_parser("audit", help="the history: what changed, who, when and why")
+    au.add_argument("--project", help="only this project's events")
+    au.add_argument("--limit", type=int, help="the newest N events only")
+    au.add_argument("--json", action="store_true", help="print JSON: [{at, user, action, target, what, why, detail}]")
+    au.set_defaults(func=_audit)
 
     rb = sub.add_parser("rollback", help="make an earlier version live again (moves the production alias)")
     rb.add_argument("--project", required=True)
@@ -187,7 +198,7 @@ def _tag(args, ctx) -> int:
 def _trash(args, ctx) -> int:
     from sftgui.core.versions import trash_version
 
-    v = trash_version(ctx.workspace(), _resolve(args, ctx.workspace()))
+    v = trash_version(ctx.workspace(), _resolve(args, ctx.workspace()), reason=args.reason)
     ctx.say(f"{v.ref} is in the trash (nothing was deleted; 'sftgui versions restore {v.ref}' brings it back).")
     return 0
 
@@ -195,8 +206,35 @@ def _trash(args, ctx) -> int:
 def _restore(args, ctx) -> int:
     from sftgui.core.versions import restore_version
 
-    v = restore_version(ctx.workspace(), _resolve(args, ctx.workspace()))
+    v = restore_version(ctx.workspace(), _resolve(args, ctx.workspace()), reason=args.reason)
     ctx.say(f"{v.ref} is back.")
+    return 0
+
+
+def _purge(args, ctx) -> int:
+    from sftgui.core.purge import purge_version
+
+    done = purge_version(ctx.workspace(), _resolve(args, ctx.workspace()), reason=args.reason)
+    if ctx.json:
+        ctx.emit_json(done)
+    else:
+        ctx.say(f"{done['purged']} is removed for good; the audit log keeps what it was and why. "
+                "'sftgui gc' frees its stored files.")
+    return 0
+
+
+def _audit(args, ctx) -> int:
+    from sftgui.core.audit import history
+
+    events = history(ctx.workspace(readonly=True), args.project, limit=args.limit)
+    if ctx.json:
+        ctx.emit_json(events)
+    elif not events:
+        ctx.say("Nothing has happened yet" + (f" in project {args.project}." if args.project else "."))
+    else:
+        for e in events:
+            why = f"  because: {e['why']}" if e["why"] else ""
+            ctx.say(f"{e['at'][:19].replace('T', ' ')}\t{e['user'] or '-'}\t{e['what']}{why}")
     return 0
 
 
@@ -266,6 +304,8 @@ def _verify(args, ctx) -> int:
         for kind in ("missing", "corrupt"):
             for item in report[kind]:
                 ctx.say(f"  {kind}: {item['blob'][:12]} used by {', '.join(item['used_by']) or 'nothing'}")
+        for link in report.get("links", []):
+            ctx.say(f"  link: blobs/{link} is a link sftgui did not make (it is never followed); remove it")
         if report["damaged_versions"]:
             ctx.say(f"  damaged versions: {', '.join(report['damaged_versions'])} (restore the workspace from a backup)")
         if report["orphans"]:

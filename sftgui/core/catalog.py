@@ -165,7 +165,10 @@ def _version_source(ws, ref: str, project) -> ModelSource:
     version = resolve_version(ws, ref, project=project_name)
     if version.damaged:
         raise UserError(f"Version {version.ref} is damaged ({version.damaged}); continue from another version.")
-    folder = Path(ws.cache) / "models" / f"version-{version.id}"
+    from sftgui.store.nofollow import check_not_link, own_dir
+
+    folder = own_dir(Path(ws.cache) / "models", "cache/models/") / f"version-{version.id}"
+    check_not_link(folder, f"cache/models/{folder.name}/")
     if not (folder / ".complete").is_file():  # materialize once; versions never change
         import shutil
 
@@ -195,6 +198,10 @@ def _hub_source(model_id: str) -> ModelSource:
         try:
             folder = Path(snapshot_download(model_id, allow_patterns=patterns))
         except Exception as exc:  # noqa: BLE001 - network and hub errors become one sentence
+            from sftgui.core.hub import HubOffline, unreachable
+
+            if unreachable(exc):
+                raise HubOffline(model_id) from None
             raise UserError(f"Could not download {model_id} from the Hugging Face hub ({type(exc).__name__}); "
                             "check the name and your connection.") from None
     check_model_folder(folder)

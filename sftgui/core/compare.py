@@ -1,7 +1,8 @@
 """Compare two or more versions side by side.
 
 Everything is measured on ONE common test set, the first version's (the others are evaluated on
-it when they were trained on other data), so the numbers and the prediction diff are comparable:
+it when they were trained on other data), and only on its rows that none of the versions trained
+on (`core/unseen.py`), so the numbers and the prediction diff are comparable:
 the settings that differ, what changed in the data, metrics with deltas, training curves,
 confusion matrices, and which examples got fixed or broken.
 """
@@ -97,6 +98,35 @@ def _snapshot_diffs(ws, base_snapshot: int, versions) -> dict:
     return out
 
 
+def restrict(result: dict, keep_ids: set) -> dict:
+    """An evaluation result scored again on only the rows whose id is in `keep_ids`."""
+    import numpy as np
+
+    from sftgui.core.evaluation import score_predictions
+
+    rows = [r for r in result["rows"] if r["row_id"] in keep_ids]
+    probs = np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), len(result["labels"]))
+    return {**result, **score_predictions(rows, result["labels"], probs)}
+
+
+def common_test_rows(ws, versions) -> tuple[set, dict]:
+    """Row ids of the first version's test rows that no version trained on, and the account."""
+    from sftgui.core import unseen
+    from sftgui.core.evaluation import split_rows
+
+    base = versions[0]
+    rows = split_rows(ws, base.snapshot_id)
+    kept = unseen.unseen_rows(base.project_id, rows, unseen.trained_on(ws, versions))
+    account = unseen.fairness(len(rows), len(kept), [v.ref for v in versions], base.ref)
+    if not kept:
+        raise UserError(
+            f"Every one of {base.ref}'s {len(rows)} test rows was trained on by one of "
+            f"{', '.join(v.ref for v in versions)}, so no fair comparison is possible; put another version first, "
+            "or freeze new test data."
+        )
+    return {int(r["row_id"]) for r in kept}, account
+
+
 def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, progress=None) -> dict:
     """Everything the compare view and `sftgui compare` show, as one JSON-ready dict."""
     from sftgui.core.evaluation import evaluate_version
@@ -109,11 +139,14 @@ def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, p
     base = versions[0]
     if base.snapshot_id is None:
         raise UserError(f"{base.ref} has no test set of its own; put a version trained on a snapshot first.")
+    keep_ids, account = common_test_rows(ws, versions)
     results = {}
     for i, v in enumerate(versions):
         if progress:
             progress(i / len(versions), f"Evaluating {v.ref} on {base.ref}'s test set")
         results[v.ref] = evaluate_version(ws, v, base.snapshot_id)
+        if account["left_out"]:
+            results[v.ref] = restrict(results[v.ref], keep_ids)
     refs = [v.ref for v in versions]
     first = results[refs[0]]["metrics"]
     metrics = {}
@@ -130,7 +163,8 @@ def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, p
         progress(1.0, "Compared")
     return {
         "versions": refs,
-        "test_set": {"snapshot_id": base.snapshot_id, "of": base.ref, "examples": first["examples"]},
+        # examples: rows scored; total: the first version's test rows; left_out: seen in training
+        "test_set": {"snapshot_id": base.snapshot_id, "of": base.ref, **account},
         "metrics": metrics,
         "config_diff": config_diff({v.ref: v.config for v in versions}),
         "snapshot_diff": _snapshot_diffs(ws, base.snapshot_id, versions),

@@ -21,11 +21,20 @@ DEFAULT_BATCH = 32
 MAX_TOKENS = 512
 
 
+def recorded_length(config: dict | None) -> int | None:
+    """Tokens a version's predictions read, as its config records it: the length recorded for
+    predicting (versions trained since issue 14: what the model reads, as pipeline() on the export
+    does), else the length it was trained with (older versions); None when neither is recorded."""
+    config = config or {}
+    recorded = (config.get("extra") or {}).get("predict_max_length") or config.get("max_length")
+    return int(recorded) if recorded else None
+
+
 def max_length_for(tokenizer, config: dict | None = None) -> int:
-    """The length the version was trained with, else what the tokenizer allows (capped)."""
-    trained = (config or {}).get("max_length")
-    if trained:
-        return int(trained)
+    """The recorded length (`recorded_length`), else what the tokenizer allows (capped)."""
+    recorded = recorded_length(config)
+    if recorded:
+        return recorded
     limit = getattr(tokenizer, "model_max_length", None) or MAX_TOKENS
     return int(min(limit, MAX_TOKENS))
 

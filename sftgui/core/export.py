@@ -8,18 +8,16 @@ and an existing non-empty folder is only replaced with `force`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable
 
+from sftgui.core.outpath import check_output, staged
 from sftgui.errors import UserError, disk_full_as_user_error
 
 FORMATS = ("hf", "zip", "onnx")
@@ -38,44 +36,39 @@ def _tell(progress: Progress, fraction: float, message: str) -> None:
 
 
 # -- the destination ------------------------------------------------------------------------
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def suggested_name(project_name: str, number: int, fmt: str = "hf") -> str:
+    """`<project>-v<N>` (+ `.zip` / `.onnx`), spelled so every file system takes it: ASCII letters,
+    digits, `.`, `_` and `-` only, lower case (some systems ignore case), at most 60 characters."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", str(project_name)).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^a-z0-9._-]+", "-", ascii_name.lower())
+    stem = re.sub(r"-{2,}", "-", stem).strip("-._")[:60].rstrip("-._") or "model"
+    if stem in _WINDOWS_RESERVED:
+        stem += "-model"
+    return f"{stem}-v{int(number)}" + {"zip": ".zip", "onnx": ".onnx"}.get(fmt, "")
+
+
+
 def destination(out, fmt: str) -> Path:
     """Where the export lands: a folder for hf/onnx, a `.zip` file for zip."""
     if fmt not in FORMATS:
         raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(FORMATS)}.")
-    out = Path(out).expanduser().absolute()
+    if out is None or not str(out).strip():
+        raise UserError("--out needs a path; give the folder (or .zip file) to write.")
+    out = Path(os.path.abspath(os.path.expanduser(out)))
     if fmt == "zip" and out.suffix.lower() != ".zip":
         out = out.with_name(out.name + ".zip")
     return out
 
 
-def check_destination(out: Path, force: bool) -> None:
-    """Refuse before any work is done, so a refusal changes nothing."""
-    if not out.parent.is_dir():
-        raise UserError(f"The folder {out.parent} does not exist; create it or choose another --out.")
-    if not out.exists():
-        return
-    if out.is_dir() and not any(out.iterdir()):
-        return
-    if not force:
-        what = "folder is not empty" if out.is_dir() else "file already exists"
-        raise UserError(f"{out} {what}; choose another --out or add --force to replace it.")
-
-
-@contextlib.contextmanager
-def staged(out: Path, force: bool):
-    """Yield a temp path next to `out`; on success it replaces `out` (the old one goes last)."""
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    staging = tmp_dir / out.name
-    old = None
-    try:
-        yield staging
-        check_destination(out, force)  # it may have appeared meanwhile
-        if out.exists():
-            old = tmp_dir / (out.name + ".old")
-            os.replace(out, old)
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+def check_destination(out: Path, force: bool, fmt: str = "hf", *, workspace=None, own=None) -> Path:
+    """Refuse before any work is done, so a refusal changes nothing (the one guard: core/outpath.py)."""
+    return check_output(out, force=force, folder=fmt != "zip", workspace=workspace, own=own)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -127,6 +120,29 @@ def zip_folder(folder: Path, archive: Path) -> None:
                 # float weights barely compress: storing them is ~10x faster than deflating them
                 method = zipfile.ZIP_STORED if p.suffix in WEIGHT_SUFFIXES else zipfile.ZIP_DEFLATED
                 zf.write(p, f"{root}/{p.relative_to(folder).as_posix()}", compress_type=method)
+
+
+# -- what inference needs ---------------------------------------------------------------------
+def write_reading_length(folder: Path, max_length: int) -> None:
+    """Make the exported tokenizer read what sftgui's predictions read.
+
+    `model_max_length` in tokenizer_config.json is what `truncation=True` cuts at (transformers'
+    default would be the base model's 512 or more); the truncation entry of tokenizer.json makes
+    the `tokenizers` library (e.g. with the ONNX graph) cut there without being asked. A plain
+    `pipeline()` never truncates unless told, which is why predictions read the model's whole
+    reading length: up to it, the two agree with default arguments.
+    """
+    cfg_path = folder / "tokenizer_config.json"
+    if cfg_path.is_file():
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg["model_max_length"] = int(max_length)
+        cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tok_path = folder / "tokenizer.json"
+    if tok_path.is_file():
+        tok = json.loads(tok_path.read_text(encoding="utf-8"))
+        tok["truncation"] = {"direction": "Right", "max_length": int(max_length), "strategy": "LongestFirst",
+                             "stride": 0}
+        tok_path.write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
 
 
 # -- ONNX -------------------------------------------------------------------------------------
@@ -189,6 +205,8 @@ def build_export(
     facts: dict | None = None,
     force: bool = False,
     progress: Progress = None,
+    workspace=None,
+    own=None,
 ) -> Path:
     """Write an export from whatever `fill_hf_folder(dest)` writes as a standard HF folder.
 
@@ -200,7 +218,7 @@ def build_export(
     from sftgui.core.model_card import render_model_card
 
     out = destination(out, fmt)
-    check_destination(out, force)
+    out = check_destination(out, force, fmt, workspace=workspace, own=own)
     facts = {
         **(facts or {}),
         "format": fmt,
@@ -208,7 +226,8 @@ def build_export(
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "manifest_name": MANIFEST,
     }
-    with disk_full_as_user_error("the export", out.parent), staged(out, force) as target:
+    with disk_full_as_user_error("the export", out.parent), \
+            staged(out, force=force, folder=fmt != "zip", workspace=workspace, own=own) as target:
         folder = target.with_name(target.name + ".folder") if fmt == "zip" else target
         folder.mkdir()
         _tell(progress, 0.05, "Writing the model files")
@@ -235,11 +254,15 @@ def card_facts(ws, version) -> dict:
     """What the model card says about `version`: data, settings, metrics, lineage."""
     from sftgui.core import versions
 
+    from sftgui.core.evaluation import recorded_length
+
+    config = dict(version.config or {})
     facts = {
         "name": version.ref,
         "base_model": version.base_model,
         "labels": list(version.labels),
-        "config": dict(version.config or {}),
+        "config": config,
+        "inference": {"max_length": recorded_length(config), "trained_max_length": config.get("max_length")},
         "created_at": version.created_at,
         "metrics": (version.metrics or {}).get("test"),
     }
@@ -250,7 +273,7 @@ def card_facts(ws, version) -> dict:
         parent = p.parent_id
     facts["lineage"] = [version.base_model, *reversed(lineage)]
     if version.snapshot_id is not None:
-        from sftgui.core.data.snapshots import get_snapshot
+        from sftgui.core.data.snapshots import get_snapshot, left_out_sentence
 
         snap = get_snapshot(ws, version.snapshot_id)
         facts["snapshot"] = {
@@ -259,6 +282,7 @@ def card_facts(ws, version) -> dict:
             "rows": snap.rows,
             "label_counts": snap.label_counts,
             "split_counts": snap.split_counts,
+            "left_out": left_out_sentence({**snap.meta, "rows": snap.rows}),
         }
         if not facts["metrics"]:
             from sftgui.core.evaluation import evaluate_version
@@ -267,20 +291,25 @@ def card_facts(ws, version) -> dict:
     return facts
 
 
-def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, progress: Progress = None) -> Path:
-    """Export `version` to `out` (a folder for hf/onnx, an archive for zip) and return the path."""
+def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, progress: Progress = None,
+                   own: Path | None = None) -> Path:
+    """Export `version` to `out` (a folder for hf/onnx, an archive for zip) and return the path.
+
+    `out` goes through the output-path guard (never inside a workspace; `own` is a workspace folder
+    sftgui itself chose, such as the demo's `exports/`)."""
     from sftgui.core.versions import materialize_version
 
     if version.damaged:
         raise UserError(f"{version.ref} is damaged ({version.damaged}); run 'sftgui verify' before exporting it.")
-    destination(out, fmt)  # refuse a bad format before any work
-    check_destination(destination(out, fmt), force)
+    check_destination(destination(out, fmt), force, fmt, workspace=ws.path, own=own)  # before any work
     _tell(progress, 0.0, f"Preparing {version.ref}")
     facts = card_facts(ws, version)
 
     def fill(folder: Path) -> dict:
         hashes: dict = {}  # model.safetensors' sha256, computed while its verified bytes were written
         materialize_version(ws, version, folder, hashes=hashes)
+        if facts["inference"]["max_length"]:
+            write_reading_length(folder, facts["inference"]["max_length"])
         return hashes
 
     return build_export(
@@ -290,4 +319,6 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
         facts=facts,
         force=force,
         progress=progress,
+        workspace=ws.path,
+        own=own,
     )

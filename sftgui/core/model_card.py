@@ -76,6 +76,29 @@ def _metrics_section(metrics: dict | None) -> list[str]:
     return out
 
 
+def _inference_section(facts: dict, labels) -> list[str]:
+    """What a program needs to predict exactly as sftgui did: length, truncation, labels, processing."""
+    inf = facts.get("inference") or {}
+    reads, trained = inf.get("max_length"), inf.get("trained_max_length")
+    out = ["## What inference needs", ""]
+    if reads:
+        out.append(f"- Reads up to **{reads} tokens** per text (`model_max_length` in `tokenizer_config.json`). "
+                   f"A plain `pipeline()` gives sftgui's probabilities for texts up to {reads} tokens; for longer "
+                   "texts pass `truncation=True`, which cuts at the same length sftgui cuts at.")
+    else:
+        out.append("- No reading length is recorded for this version; pass `truncation=True` for long texts.")
+    if trained and trained != reads:
+        out.append(f"- Trained on texts cut to {trained} tokens (to train faster); its test figures were "
+                   f"measured reading up to {reads} tokens, like the line above.")
+    out += [
+        "- Labels, in class-id order (`id2label` in `config.json`): " + ", ".join(f"{i}: `{name}`" for i, name in enumerate(labels)) + ".",
+        "- Pre-processing: none; the text goes to the tokenizer as it is. Post-processing: softmax over the "
+        "logits; the label is the most probable class.",
+        "",
+    ]
+    return out
+
+
 def render_model_card(facts: dict) -> str:
     """Markdown text of the card. Missing facts are said to be missing, never invented."""
     labels = facts.get("labels") or []
@@ -128,15 +151,11 @@ def render_model_card(facts: dict) -> str:
             "classify('my text')",
             "```",
         ]
-    lines += [
-        "",
-        "## Training data",
-        "",
-    ]
+    lines += ["", *_inference_section(facts, labels), "## Training data", ""]
     if snap:
         lines += [
             f"Dataset snapshot {snap.get('id', '?')}: {snap.get('rows', '?')} rows, content hash "
-            f"`{snap.get('hash', '?')}`.",
+            f"`{snap.get('hash', '?')}`." + (f" {snap['left_out']}" if snap.get("left_out") else ""),
             "",
             *_table(["Label", "Rows"], [[k, v] for k, v in (snap.get("label_counts") or {}).items()]),
             "",

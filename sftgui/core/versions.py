@@ -28,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sftgui.errors import DamagedBlob, UserError
+from sftgui.errors import DamagedBlob, UserError, parse_id
 from sftgui.store import audit_repo
 from sftgui.store import versions_repo as repo
 from sftgui.store.entities import AliasEvent, ModelVersion, Project
@@ -393,7 +393,7 @@ def _write_safetensors(ws, version, manifest: dict, layout, path: Path) -> tuple
 
 def _map_blob(ws, version, name: str, digest: str):
     try:
-        fd = os.open(ws.blobs.path(digest), os.O_RDONLY)
+        fd = ws.blobs.open_fd(digest)  # never through a link
     except FileNotFoundError:
         raise _damaged(ws, version, name, digest, "missing") from None
     try:
@@ -417,13 +417,17 @@ def resolve_version(ws, ref, project=None) -> ModelVersion:
         proj, which = _project(project), ref
     else:
         raise UserError(f"Say which project {ref!r} belongs to: write it as PROJECT@{ref} or add --project.")
-    number = which[1:] if which[:1] in ("v", "V") else which
-    if number.isdigit():
-        found = repo.find_version(proj.id, int(number))
+    number = parse_id(which[1:] if which[:1] in ("v", "V") else which, "The version number")
+    if number is not None:
+        found = repo.find_version(proj.id, number)
+        purged = repo.purged_at(proj.id, number) if found is None else None
+        if purged:
+            raise UserError(f"{proj.name}@v{number} was purged on {purged[:16].replace('T', ' ')}; "
+                            f"'sftgui audit --project {proj.name}' says who removed it and why.")
         if found is None:
             have = [f"v{v.number}" for v in repo.list_versions(proj.id, include_trashed=True)]
             listed = f"it has {', '.join(have)}" if have else "it has no versions yet"
-            raise UserError(f"Project {proj.name} has no version v{int(number)} ({listed}).")
+            raise UserError(f"Project {proj.name} has no version v{number} ({listed}).")
         return found
     found = repo.alias_version(proj.id, which)
     if found is None:
@@ -459,13 +463,13 @@ def tag_version(ws, version, tag: str, *, remove: bool = False) -> ModelVersion:
     return repo.set_tags(version.id, tags)
 
 
-def trash_version(ws, version) -> ModelVersion:
+def trash_version(ws, version, *, reason: str = "") -> ModelVersion:
     """Hide a version from lists (nothing is deleted); refused while an alias points to it."""
-    return repo.set_trashed(_version(ws, version).id, True)
+    return repo.set_trashed(_version(ws, version).id, True, reason=str(reason or ""))
 
 
-def restore_version(ws, version) -> ModelVersion:
-    return repo.set_trashed(_version(ws, version).id, False)
+def restore_version(ws, version, *, reason: str = "") -> ModelVersion:
+    return repo.set_trashed(_version(ws, version).id, False, reason=str(reason or ""))
 
 
 # -- aliases and rollback ---------------------------------------------------------------------
@@ -599,14 +603,16 @@ def verify(ws, *, progress=None) -> dict:
         if not ws.readonly:
             repo.set_damaged(v.id, problem)
     corrupt_unused = [d for d in orphans if state[d] == "corrupt"]
+    links = ws.blobs.links()  # sftgui makes none: each one was planted, and is never followed
     return {
-        "ok": not (missing or corrupt or corrupt_unused),
+        "ok": not (missing or corrupt or corrupt_unused or links),
         "blobs_checked": len(stored),
         "missing": [{"blob": d, "used_by": refs[d]} for d in missing],
         "corrupt": [{"blob": d, "used_by": refs.get(d, [])} for d in corrupt + corrupt_unused],
         "orphans": len(orphans),
         "orphan_bytes": sum(ws.blobs.size(d) for d in orphans),
         "damaged_versions": damaged,
+        "links": links,
     }
 
 

@@ -3,6 +3,7 @@ bundled model, plots with data) into PNG files. `python -m sftgui.qt.screenshots
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -28,8 +29,12 @@ def main(out_dir: str) -> int:
     from sftgui.qt.pages.train import training_task
     from sftgui.qt.sample import make_sample_project
 
+    from sftgui.core.outpath import check_output
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not out.is_dir():
+        check_output(out, folder=True, what="the screenshot folder")  # not in a workspace, not a link
+        out.mkdir()
     app = create_app()
     load_heavy()
     window = MainWindow()
@@ -42,8 +47,10 @@ def main(out_dir: str) -> int:
         app.processEvents()
         time.sleep(0.15)  # let the plot timers redraw
         app.processEvents()
-        path = out / f"{name or step}.png"
-        window.grab().save(str(path))
+        path = check_output(out / f"{name or step}.png", force=True, what="the screenshot file")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.partial.png")
+        window.grab().save(str(tmp))
+        os.replace(tmp, path)  # a regular file (the guard refused links and devices), replaced whole
         shots.append(path)
 
     with tempfile.TemporaryDirectory() as tmp:

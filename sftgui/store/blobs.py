@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from sftgui.errors import DamagedBlob, disk_full_as_user_error
+from sftgui.store.nofollow import O_NOFOLLOW, link_refused, own_dir
 
 ALGO = "sha256"
 _CHUNK = 1 << 20
@@ -32,8 +33,9 @@ class BlobStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.tmp = self.root / "tmp"
-        (self.root / ALGO).mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        own_dir(self.root, "blobs/")
+        own_dir(self.root / ALGO, f"blobs/{ALGO}/")
+        own_dir(self.tmp, "blobs/tmp/")  # a linked tmp would make sweep_tmp empty the link's target
         # Held by a register (from its first blob to its row's commit) and by gc, so gc in this
         # process never deletes a blob another thread is about to name. Other processes cannot
         # write at all: the workspace's writer lock keeps them out.
@@ -45,7 +47,32 @@ class BlobStore:
         return self.root / ALGO / digest[:2] / digest[2:]
 
     def has(self, digest: str) -> bool:
-        return self.path(digest).is_file()
+        try:
+            return stat.S_ISREG(os.lstat(self.path(digest)).st_mode) and not self._linked_folder(digest)
+        except OSError:
+            return False
+
+    def _linked_folder(self, digest: str) -> bool:
+        return os.path.islink(self.path(digest).parent)
+
+    def open_fd(self, digest: str) -> int:
+        """A read-only descriptor of the blob, never through a link (a link, or a linked
+        `ab/` folder, is reported as damaged); FileNotFoundError when it is missing."""
+        path = self.path(digest)
+        if self._linked_folder(digest):
+            raise DamagedBlob(f"Stored file {digest[:12]}: its folder {path.parent} is a link; sftgui does not "
+                              "follow links in a workspace (run 'sftgui verify').", digest)
+        try:
+            fd = os.open(path, os.O_RDONLY | O_NOFOLLOW)
+        except OSError as exc:
+            if os.path.islink(path):
+                raise DamagedBlob(f"Stored file {digest[:12]} is a link, not a stored file; sftgui does not follow "
+                                  "links in a workspace (run 'sftgui verify').", digest) from None
+            raise exc
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise DamagedBlob(f"Stored file {digest[:12]} is not a regular file.", digest)
+        return fd
 
     # -- writing ---------------------------------------------------------------------------
     def put_bytes(self, data: bytes | memoryview) -> str:
@@ -93,8 +120,10 @@ class BlobStore:
     def _reuse(self, digest: str) -> bool:
         """True when the blob is already stored. Refreshes its mtime, because `gc` spares blobs
         younger than its grace period: a blob a register is about to name must not look old."""
+        if not self.has(digest):  # missing, or a link planted there: (re)written in place of it
+            return False
         try:
-            os.utime(self.path(digest))
+            os.utime(self.path(digest), follow_symlinks=False)
             return True
         except FileNotFoundError:
             return False
@@ -166,9 +195,11 @@ class BlobStore:
         try:
             os.mkdir(final.parent)
         except FileExistsError:
-            pass
+            if os.path.islink(final.parent):  # the rename would land in the link's target
+                raise link_refused(final.parent, f"blobs/{ALGO}/{final.parent.name}/") from None
         except FileNotFoundError:
-            final.parent.mkdir(parents=True, exist_ok=True)
+            own_dir(self.root / ALGO, f"blobs/{ALGO}/")
+            os.mkdir(final.parent)
         if not read_only:
             os.chmod(tmp, _READ_ONLY)
         os.replace(tmp, final)
@@ -204,41 +235,60 @@ class BlobStore:
     def get_bytes(self, digest: str) -> bytes:
         path = self.path(digest)
         try:
-            data = path.read_bytes()
+            fd = self.open_fd(digest)
         except FileNotFoundError:
             raise DamagedBlob(f"Stored file {digest[:12]} is missing from {path.parent}.", digest) from None
+        with os.fdopen(fd, "rb") as f:
+            data = f.read()
         if hashlib.sha256(data).hexdigest() != digest:
             raise DamagedBlob(f"Stored file {digest[:12]} is damaged (its bytes no longer match its hash).", digest)
         return data
 
     def check(self, digest: str) -> str | None:
-        """None when the blob is present and intact, else "missing" or "corrupt"."""
-        path = self.path(digest)
-        if not path.is_file():
+        """None when the blob is present and intact, else "missing", "corrupt" or "link"."""
+        try:
+            fd = self.open_fd(digest)
+        except FileNotFoundError:
             return "missing"
+        except DamagedBlob:
+            return "link" if os.path.lexists(self.path(digest)) else "missing"
         h = hashlib.sha256()
-        with open(path, "rb") as f:
+        with os.fdopen(fd, "rb") as f:
             while chunk := f.read(_CHUNK):
                 h.update(chunk)
         return None if h.hexdigest() == digest else "corrupt"
 
     def iter_digests(self) -> Iterator[str]:
+        """The stored blobs: regular files in real folders (links are `links()`, never blobs)."""
         base = self.root / ALGO
-        for sub in sorted(base.iterdir()) if base.is_dir() else ():
-            if sub.is_dir() and len(sub.name) == 2:
-                for f in sorted(sub.iterdir()):
-                    if f.is_file():
+        for sub in sorted(os.scandir(base), key=lambda e: e.name) if base.is_dir() else ():
+            if sub.is_dir(follow_symlinks=False) and len(sub.name) == 2:
+                for f in sorted(os.scandir(sub.path), key=lambda e: e.name):
+                    if f.is_file(follow_symlinks=False):
                         yield sub.name + f.name
 
+    def links(self) -> list[str]:
+        """Links found in the blob store (paths relative to it): sftgui never makes any, so each
+        one was planted; `verify` reports them and nothing in sftgui follows them."""
+        found = []
+        for here, dirs, files in os.walk(self.root):  # os.walk does not descend into linked folders
+            for name in dirs + files:
+                p = Path(here) / name
+                if p.is_symlink():
+                    found.append(p.relative_to(self.root).as_posix())
+        return sorted(found)
+
     def mtime(self, digest: str) -> float:
-        return self.path(digest).stat().st_mtime
+        return self.path(digest).lstat().st_mtime
 
     def size(self, digest: str) -> int:
-        return self.path(digest).stat().st_size
+        return self.path(digest).lstat().st_size
 
     def delete(self, digest: str) -> None:
         path = self.path(digest)
         try:
+            if not self.has(digest):  # a link (or a linked folder): never chmod what it points to
+                return
             os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
             path.unlink()
         except FileNotFoundError:
@@ -247,9 +297,10 @@ class BlobStore:
     def sweep_tmp(self) -> int:
         """Remove temp files left by a crash; only safe while holding the writer lock."""
         n = 0
+        own_dir(self.tmp, "blobs/tmp/")  # checked again: unlink in a linked folder deletes elsewhere
         for f in self.tmp.iterdir():
             try:
-                f.unlink()
+                f.unlink()  # a link itself is removed, never what it points to
                 n += 1
             except OSError:
                 pass

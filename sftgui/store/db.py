@@ -12,6 +12,7 @@ from sftgui.errors import WorkspaceError, WorkspaceLocked
 from sftgui.store.blobs import BlobStore
 from sftgui.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from sftgui.store.models import db
+from sftgui.store.nofollow import O_NOFOLLOW, check_not_link, own_dir
 
 DB_NAME = "sftgui.db"
 LOCK_NAME = "sftgui.lock"
@@ -78,8 +79,11 @@ def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Worksp
     if _current:
         _current[0].close()
     try:
+        path.mkdir(parents=True, exist_ok=True)
         for sub in ("blobs", "cache", "logs"):
-            (path / sub).mkdir(parents=True, exist_ok=True)
+            own_dir(path / sub, f"{sub}/")
+        for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", LOCK_NAME):
+            check_not_link(path / name)
     except OSError as exc:
         raise WorkspaceError(f"Cannot use {path} as a workspace: {exc.strerror}.") from None
     if readonly and _needs_upgrade(path):
@@ -187,8 +191,22 @@ def _migrate(path: Path, version: int) -> Path | None:
 
 # -- the writer lock --------------------------------------------------------------------------
 def _take_lock(lock_path: Path) -> int:
-    """flock the lock file (released by the OS when the process dies, so stale locks are free)."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    """flock the lock file (released by the OS when the process dies, so stale locks are free).
+    Never through a link (it would truncate the link's target), never a folder."""
+    import stat
+
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | O_NOFOLLOW, 0o644)
+    except IsADirectoryError:
+        raise WorkspaceError(f"{lock_path.name} in the workspace {lock_path.parent} is a folder, where sftgui keeps "
+                             "its lock file; move it away and try again.") from None
+    except OSError as exc:
+        check_not_link(lock_path)
+        raise WorkspaceError(f"Cannot take the workspace lock {lock_path}: {exc.strerror}.") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise WorkspaceError(f"{lock_path.name} in the workspace {lock_path.parent} is not a regular file; move it "
+                             "away and try again.")
     try:
         import fcntl
 

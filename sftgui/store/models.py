@@ -67,6 +67,7 @@ class DraftRow(Base):
     flagged = BooleanField(default=False)
     removed = BooleanField(default=False)
     source = TextField(null=True)  # file and line the row came from
+    assigned_split = CharField(null=True)  # the split given at its first freeze, kept from then on
 
     class Meta:
         indexes = ((("project", "position"), False),)
@@ -150,6 +151,7 @@ class ModelVersion(Base):
     trashed_at = TextField(null=True)
     damaged = TextField(null=True)  # reason, when verify found a missing/corrupt blob
     weights_new_bytes = IntegerField(default=0)  # bytes this version added to blobs/ (the rest were shared)
+    purged_at = TextField(null=True)  # set by purge: the row stays as a tombstone, its blobs are freed
 
     class Meta:
         indexes = ((("project", "number"), True),)

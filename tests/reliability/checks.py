@@ -53,3 +53,32 @@ def check_after_crash(path: Path, project: str, acked: set[int], moves: list[int
         return {"tmp_swept": tmp_left, "orphans_removed": removed, "versions": len(found)}
     finally:
         ws.close()
+
+
+def tree_state(root: Path, skip=("sftgui.lock", "sftgui.db-wal", "sftgui.db-shm")) -> dict:
+    """Every entry under `root` (not following links): kind, size, content hash, link target.
+
+    Two equal states mean nothing under `root` was added, removed, replaced or changed."""
+    import os
+    import stat as st
+
+    out = {}
+    root = Path(root)
+    if not os.path.lexists(root):
+        return out
+    for here, dirs, files in os.walk(root):
+        for name in dirs + files:
+            p = Path(here) / name
+            rel = p.relative_to(root).as_posix()
+            if name in skip:
+                continue
+            s = p.lstat()
+            if st.S_ISLNK(s.st_mode):
+                out[rel] = ("link", os.readlink(p))
+            elif st.S_ISREG(s.st_mode):
+                out[rel] = ("file", s.st_size, file_hash(p), st.S_IMODE(s.st_mode))
+            elif st.S_ISDIR(s.st_mode):
+                out[rel] = ("dir",)
+            else:
+                out[rel] = ("other", st.S_IFMT(s.st_mode))
+    return out

@@ -1,7 +1,8 @@
 """Dataset snapshots: the draft frozen into an immutable, content-hashed Parquet blob.
 
 Rows keep their draft row id as `row_id`, so a prediction can be matched to its row through
-training, evaluation and diffs. The hash covers the logical content (row id, text, label,
+training, evaluation and diffs. A row keeps the split it got at its first freeze in every later
+snapshot (recorded on the draft row), so a test row never becomes a training row. The hash covers the logical content (row id, text, label,
 split), so freezing an unchanged draft again finds the snapshot it made before.
 """
 
@@ -37,33 +38,92 @@ def content_hash(rows) -> str:
     return h.hexdigest()
 
 
+def latest_snapshot_splits(ws, project) -> dict[int, tuple[str, str | None]]:
+    """row id -> (split, text) in the project's latest snapshot. A workspace made before splits
+    were kept has none recorded: its latest snapshot says what they were."""
+    snaps = snapshots_repo.for_project(project.id)
+    if not snaps:
+        return {}
+    table = load_snapshot_table(ws, snaps[-1].id).to_pydict()
+    return {int(r): (s, t) for r, s, t in zip(table["row_id"], table["split"], table["text"])}
+
+
+def _keep_splits(kept, before: dict) -> list[str | None]:
+    """The split each kept row had before: by its row id, else by the same text (a row imported
+    again gets the split of its twin, so a test text never reaches training under a new id)."""
+    by_text: dict[str, str] = {}
+    for row_id in sorted(before):
+        split, text = before[row_id]
+        if text is not None:
+            by_text.setdefault(text, split)
+    return [before[r[0]][0] if r[0] in before else by_text.get(r[1]) for r in kept]
+
+
+def _rows_to_freeze(project) -> tuple[list[tuple], dict]:
+    """The draft rows a snapshot takes (labelled, with text) and the count of each kind left out."""
+    kept, unlabelled, empty, seen, duplicates = [], 0, 0, set(), 0
+    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
+        if label is None:
+            unlabelled += 1
+        elif text is None or not text.strip():
+            empty += 1
+        else:
+            kept.append((row_id, text, label, split))
+            duplicates += text in seen
+            seen.add(text)
+    counts = {"draft_rows": len(kept) + unlabelled + empty, "rows": len(kept), "skipped_unlabelled": unlabelled,
+              "skipped_empty": empty, "duplicates_kept": duplicates}
+    return kept, counts
+
+
+def what_a_snapshot_takes(ws, project) -> dict:
+    """How many draft rows the next snapshot would take and why the others are left out:
+    `{draft_rows, rows, skipped_unlabelled, skipped_empty, duplicates_kept, sentence}`."""
+    counts = draft_repo.freeze_counts(get_project(ws, project).id)
+    return {**counts, "sentence": left_out_sentence(counts)}
+
+
+def left_out_sentence(counts: dict) -> str:
+    """Why a snapshot has fewer rows than the draft, in plain words."""
+    total, rows = counts.get("draft_rows"), counts.get("rows", 0)
+    if total is None:  # a snapshot frozen before the draft's size was recorded
+        total = rows + counts.get("skipped_unlabelled", 0) + counts.get("skipped_empty", 0)
+    reasons = []
+    if counts.get("skipped_unlabelled"):
+        reasons.append(f"{counts['skipped_unlabelled']:,} have no label yet")
+    if counts.get("skipped_empty"):
+        reasons.append(f"{counts['skipped_empty']:,} have no text")
+    sentence = (f"Training uses {rows:,} of the {total:,} rows: " + " and ".join(reasons) + "."
+                if reasons else f"Training uses all {total:,} rows.")
+    if counts.get("duplicates_kept"):
+        sentence += (f" {counts['duplicates_kept']:,} repeat an earlier text and are kept; "
+                     "the Label page's quality check can remove them.")
+    return sentence
+
+
 def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """Labelled rows with text, split stratified (or by the split column), stored once per content."""
+    """Labelled rows with text; each row keeps the split it was first given (the split column wins);
+    new rows are split stratified so the fractions hold. Stored once per content."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     project = get_project(ws, project)
     fractions = sp.check_fractions(fractions)
-    kept, skipped_unlabelled, skipped_empty = [], 0, 0
-    for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
-        if label is None:
-            skipped_unlabelled += 1
-        elif text is None or not text.strip():
-            skipped_empty += 1
-        else:
-            kept.append((row_id, text, label, split))
+    kept, counts = _rows_to_freeze(project)
     if not kept:
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
     labels = [r[2] for r in kept]
     by_column = any(r[3] for r in kept)
-    if by_column:
-        assigned = sp.from_column(labels, [r[3] for r in kept], seed=seed)
-    else:
-        assigned = sp.stratified(labels, seed=seed, fractions=fractions)
+    recorded = draft_repo.assigned_splits(project.id)
+    before = recorded or latest_snapshot_splits(ws, project)
+    previous = _keep_splits(kept, before)
+    assigned = sp.sticky(labels, previous, [r[3] for r in kept], seed=seed, fractions=fractions)
     rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
+    fresh = {r[0]: s for r, s in zip(kept, assigned) if r[0] not in recorded}
     digest = content_hash(rows)
     found = snapshots_repo.by_hash(project.id, digest)
     if found is not None:
+        draft_repo.record_assigned_splits(fresh)
         return found
     table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], schema=_schema())
     buf = io.BytesIO()
@@ -73,20 +133,24 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "seed": seed,
         "fractions": list(fractions),
         "split_source": "column" if by_column else "stratified",
-        "skipped_unlabelled": skipped_unlabelled,
-        "skipped_empty": skipped_empty,
+        "splits_kept": sum(1 for p in previous if p),
+        "splits_new": sum(1 for p in previous if not p),
+        **{k: counts[k] for k in ("draft_rows", "skipped_unlabelled", "skipped_empty", "duplicates_kept")},
     }
-    return snapshots_repo.create(
-        project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
-        split_counts=dict(Counter(assigned)), meta=meta,
-    )
+    with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
+        draft_repo.record_assigned_splits(fresh)
+        return snapshots_repo.create(
+            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
+            split_counts=dict(Counter(assigned)), meta=meta,
+        )
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
-    try:
-        sid = int(str(snapshot_id).lstrip("#"))
-    except ValueError:
-        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.") from None
+    from sftgui.errors import parse_id
+
+    sid = parse_id(snapshot_id if isinstance(snapshot_id, int) else str(snapshot_id).lstrip("#"), "The snapshot id")
+    if sid is None:
+        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.")
     snap = snapshots_repo.by_id(sid)
     if snap is None:
         raise UserError(f"There is no snapshot {sid}; 'sftgui data snapshot --project P' makes one.")
@@ -120,13 +184,36 @@ def _labels_by_text(table) -> dict[str, str]:
     return {t: c.most_common(1)[0][0] for t, c in out.items()}
 
 
+def split_moves(left_table, right_table, *, examples: int = 5) -> dict:
+    """Rows in both snapshots (by row id, else by text) whose split changed: `{count, by_move:
+    {"test -> train": n}, examples}`. Kept splits make this 0 unless a split column moved rows."""
+    def splits_of(table):
+        cols = table.select(["row_id", "text", "split"]).to_pydict()
+        return dict(zip(cols["row_id"], zip(cols["text"], cols["split"])))
+
+    left, right = splits_of(left_table), splits_of(right_table)
+    left_by_text = {t: s for t, s in left.values()}
+    by_move: Counter = Counter()
+    shown = []
+    for row_id, (text, now) in right.items():
+        was = left[row_id][1] if row_id in left else left_by_text.get(text)
+        if was is None or was == now:
+            continue
+        by_move[f"{was} -> {now}"] += 1
+        if len(shown) < examples:
+            shown.append({"text": text, "from": was, "to": now})
+    return {"count": sum(by_move.values()), "by_move": dict(sorted(by_move.items())), "examples": shown}
+
+
 def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
-    """Rows added, removed and relabelled from snapshot a to b, matched by text."""
-    left = _labels_by_text(load_snapshot_table(ws, a))
-    right = _labels_by_text(load_snapshot_table(ws, b))
+    """Rows added, removed and relabelled from snapshot a to b (matched by text), and rows whose
+    split moved (`moved`)."""
+    left_table, right_table = load_snapshot_table(ws, a), load_snapshot_table(ws, b)
+    left, right = _labels_by_text(left_table), _labels_by_text(right_table)
     added = [t for t in right if t not in left]
     removed = [t for t in left if t not in right]
     relabelled = [t for t in right if t in left and left[t] != right[t]]
+    moves = split_moves(left_table, right_table, examples=examples)
     return {
         "from": get_snapshot(ws, a).id,
         "to": get_snapshot(ws, b).id,
@@ -134,10 +221,13 @@ def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
         "removed": len(removed),
         "relabelled": len(relabelled),
         "unchanged": len(right) - len(added) - len(relabelled),
+        "moved": moves["count"],
+        "moves": moves["by_move"],
         "examples": {
             "added": [{"text": t, "label": right[t]} for t in added[:examples]],
             "removed": [{"text": t, "label": left[t]} for t in removed[:examples]],
             "relabelled": [{"text": t, "from": left[t], "to": right[t]} for t in relabelled[:examples]],
+            "moved": moves["examples"],
         },
     }
 
@@ -152,16 +242,20 @@ def csv_safe(value):
     return value
 
 
-def export_snapshot_csv(ws, snapshot_id, out) -> Path:
+def export_snapshot_csv(ws, snapshot_id, out, *, force: bool = False) -> Path:
+    """Write the snapshot as CSV to `out` (through the output-path guard: never inside a workspace,
+    never over an existing file without `force`), staged and renamed into place at the end."""
+    from sftgui.core.outpath import check_output, staged
+    from sftgui.errors import disk_full_as_user_error
+
+    out = check_output(out, force=force, workspace=getattr(ws, "path", None))
     table = load_snapshot_table(ws, snapshot_id)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(COLUMNS)
-        for batch in table.to_batches(max_chunksize=5000):
-            cols = [batch.column(c).to_pylist() for c in COLUMNS]
-            w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
-    tmp.replace(out)
+    with disk_full_as_user_error("the CSV file", out.parent), \
+            staged(out, force=force, workspace=getattr(ws, "path", None)) as tmp:
+        with open(tmp, "x", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(COLUMNS)
+            for batch in table.to_batches(max_chunksize=5000):
+                cols = [batch.column(c).to_pylist() for c in COLUMNS]
+                w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
     return out

@@ -32,6 +32,7 @@ class RunResult:
     metrics: dict = field(default_factory=dict)
     error: str | None = None
     wall_s: float = 0.0
+    user_error: bool = False  # failed for a reason the person can act on (a full disk, ...): exit 2
 
 
 @dataclass
@@ -157,9 +158,14 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
     labels = task.label_set(rows, parent_labels)
-    if config.max_length == AUTO_LENGTH:  # record the chosen length: the version is evaluated with it
-        length = task.auto_max_length(task.load_tokenizer(source.folder), source.folder, rows)
+    tokenizer = task.load_tokenizer(source.folder)
+    if config.max_length == AUTO_LENGTH:  # record the chosen length
+        length = task.auto_max_length(tokenizer, source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
+    # Training cuts texts at max_length (speed); predictions read what the model can, as a plain
+    # pipeline() on the exported folder does, so the app and the export give the same answer.
+    predict_length = max(int(config.max_length), task.reading_limit(tokenizer, source.folder))
+    config = config.replace(extra={**config.extra, "predict_max_length": predict_length})
     if config.group_by_length == "auto":
         n_train = sum(1 for s in rows["split"] if s == "train")
         config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,
@@ -169,9 +175,16 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
 
 # -- execute: the run row exists; every failure is recorded on it --------------------------------
 def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from, launch=None) -> RunResult:
+    from sftgui.store.nofollow import open_append, own_dir
+
     ws, run_id = prep.ws, run_row.id
     log_path = Path(ws.logs) / f"run-{run_id}.log"
-    log = open(log_path, "a", encoding="utf-8")
+    try:  # never through a link planted at cache/runs/N or logs/run-N.log (both names are predictable)
+        own_dir(own_dir(Path(ws.cache) / "runs", "cache/runs/") / str(run_id), f"cache/runs/{run_id}/")
+        log = open_append(log_path)
+    except UserError as exc:
+        runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=str(exc))
+        raise
     t0 = time.perf_counter()
     prior_wall = run_row.wall_s or 0.0
 
@@ -211,7 +224,8 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from, lau
         runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=message,
                              wall_s=prior_wall + time.perf_counter() - t0, **fields)
         emit(ev.Failed(run_id, message=message, log_path=str(log_path)))
-        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0)
+        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0,
+                         user_error=isinstance(exc, UserError))
     finally:
         if session is not None:
             session.flush_points()

@@ -203,7 +203,7 @@ class TrainingSession:
         metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
                                   "loss": val.get("eval_loss")}}
         predictions = None
-        test = self.data.get("test")
+        test = self._for_predicting(prep.snapshot.hash, prep.rows)
         if test is not None:
             test_metrics, predictions = self._test_predictions(test)
             metrics["test"] = test_metrics
@@ -225,6 +225,18 @@ class TrainingSession:
         restore_attention(model)
         return metrics, predictions, model
 
+    @property
+    def predict_length(self) -> int:
+        return int(self.config.extra.get("predict_max_length") or self.config.max_length)
+
+    def _for_predicting(self, snapshot_hash: str, rows: dict, split: str = "test"):
+        """One split tokenized at the length predictions read (the training data may be cut shorter)."""
+        if snapshot_hash == self.prep.snapshot.hash and self.predict_length == int(self.config.max_length):
+            return self.data.get(split)
+        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snapshot_hash, self.prep.source.folder,
+                                           self.tokenizer, rows, self.prep.labels, self.predict_length)
+        return data.get(split)
+
     def _argmax(self, dataset) -> list[int]:
         probs = predict_by_row_id(self.trainer, dataset)
         return [int(probs[int(r)].argmax()) for r in dataset["row_id"]]
@@ -245,18 +257,45 @@ class TrainingSession:
         return classification_metrics(y_true, y_pred, labels), predictions
 
     def _forgetting_check(self) -> dict | None:
-        """Accuracy on the parent version's test data, before and after this training."""
-        found = self._parent_test()
-        if found is None:
+        """Accuracy on the parent version's test data, before and after this training, on only the
+        rows neither the parent (with its ancestors) nor this training learned from."""
+        from sftgui.core import unseen
+        from sftgui.core.compare import restrict
+        from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+        from sftgui.core.evaluation import evaluate_version
+
+        ws, parent = self.prep.ws, self.prep.source.version
+        if parent is None or parent.snapshot_id is None:
             return None
-        parent, snapshot_id, test = found
-        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
-        before = parent.metrics.get("accuracy")  # the parent's own test accuracy, on these rows
+        snap = get_snapshot(ws, parent.snapshot_id)
+        rows = load_snapshot_table(ws, snap.id).to_pydict()
+        test = self._for_predicting(snap.hash, rows)
+        if test is None:
+            return None
+        seen = unseen.trained_on(ws, [parent], extra_snapshots=[(self.prep.project.id, self.prep.snapshot.id)])
+        text_of = dict(zip(rows["row_id"], rows["text"]))
+        keep = [i for i, r in enumerate(test["row_id"])
+                if not seen.has(parent.project_id, {"row_id": r, "text": text_of.get(r)})]
         tag = f"v{parent.number}"
-        sentence = (f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}" if before is not None
-                    else f"accuracy on {tag}'s test data: {after:.1%}")
-        return {"parent": parent.ref, "snapshot_id": snapshot_id, "rows": len(test), "before": before,
-                "after": after, "sentence": sentence}
+        account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
+        out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
+               "left_out": account["left_out"], "warning": account["warning"]}
+        if not keep:
+            out.update(before=None, after=None, sentence=(
+                f"accuracy on {tag}'s test data: not measured, because this training learned from all "
+                f"{len(test)} of its test rows"))
+            return out
+        test = test.select(keep) if len(keep) < len(test) else test
+        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
+        before_result = evaluate_version(ws, parent, snap.id)
+        if account["left_out"]:
+            before_result = restrict(before_result, {int(r) for r in test["row_id"]})
+        before = before_result["metrics"]["accuracy"]
+        sentence = f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}"
+        if account["left_out"]:
+            sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
+        out.update(before=before, after=after, sentence=sentence)
+        return out
 
     def _parent_test(self):
         return parent_test_data(self.prep, self.tokenizer, self.config.max_length)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -31,7 +32,7 @@ class ComparePage(Page):
     key = "compare"
     title = "Compare"
     blurb = ("Tick two or more versions and press Compare. All are scored on the first version's test "
-             "examples, so the numbers are fair.")
+             "examples that none of them trained on, so the numbers are fair.")
     scrollable = False
 
     def __init__(self, ctx, parent=None):
@@ -47,6 +48,10 @@ class ComparePage(Page):
         top.addWidget(self.choices, 1)
         top.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignTop)
         self.body.addLayout(top)
+        self.fairness = QLabel("")
+        self.fairness.setObjectName("compareFairness")
+        self.fairness.setWordWrap(True)
+        self.body.addWidget(self.fairness)
         self.tabs = QTabWidget()
         self.metrics = QTableWidget()
         self.metrics.setObjectName("compareMetrics")
@@ -124,7 +129,15 @@ class ComparePage(Page):
                     item.setForeground(QColor("#2e7d32" if delta > 0 else "#c62828"))
                 self.metrics.setItem(r, c, item)
         self.metrics.resizeColumnsToContents()
-        lines = [f"All scored on {result['test_set']['examples']} test examples of {result['test_set']['of']}.", ""]
+        t = result["test_set"]
+        self.fairness.setText(t["sentence"] + (f"\n\u26a0 {t['warning']}" if t.get("warning") else ""))
+        self.fairness.setStyleSheet("color: #b26a00;" if t.get("warning") else "")
+        lines = [t["sentence"], ""]
+        for ref, d in (result.get("snapshot_diff") or {}).items():
+            if d and not d.get("same_snapshot"):
+                lines.append(f"Data of {ref} against {t['of']}'s: {d['added']} rows added, {d['removed']} removed, "
+                             f"{d['relabelled']} relabelled, {d.get('moved', 0)} moved to another split.")
+        lines.append("")
         for ref, diff in result["prediction_diffs"].items():
             lines.append(f"{refs[0]} \u2192 {ref}: {diff['fixed']} fixed, {diff['broken']} broken, "
                          f"{diff['still_wrong']} still wrong, {diff['both_right']} right in both.")

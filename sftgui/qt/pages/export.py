@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -32,6 +31,8 @@ class ExportPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.exported: Path | None = None
+        self.folder = Path.home()  # where suggested destinations go; "Choose…" changes it
+        self._suggested = ""
         form = QFormLayout()
         self.version = QComboBox()
         self.version.setObjectName("exportVersion")
@@ -41,6 +42,8 @@ class ExportPage(Page):
         self.dest = QLineEdit()
         self.dest.setObjectName("exportDest")
         self.dest.setPlaceholderText("Where to save it")
+        self.version.currentIndexChanged.connect(self._choice_changed)
+        self.format.currentIndexChanged.connect(self._choice_changed)
         browse = QPushButton("Choose…")
         browse.clicked.connect(self.choose_dest)
         row = QHBoxLayout()
@@ -71,12 +74,29 @@ class ExportPage(Page):
 
     def refresh(self) -> None:
         fill_version_combo(self.version, self.ctx)
+        self.suggest()
+
+    def _choice_changed(self, _index: int) -> None:
+        self.suggest()
+
+    def suggest(self) -> None:
+        """Propose `<folder>/<project>-v<N>[.zip|.onnx]` for the chosen version and format, unless
+        the person typed a destination of their own."""
+        from sftgui.core import versions
+        from sftgui.core.export import suggested_name
+
+        if self.version.currentData() is None or self.dest.text().strip() not in ("", self._suggested):
+            return
+        v = versions.get_version(self.ctx.ws, self.version.currentData())
+        self._suggested = str(self.folder / suggested_name(v.project_name, v.number, self.format.currentData()))
+        self.dest.setText(self._suggested)
 
     def choose_dest(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export into folder", str(Path.home()))
+        folder = dialogs.pick_folder(self, "Export into folder", self.folder)
         if folder:
-            ref = self.version.currentText().split()[0].replace("@", "-") if self.version.count() else "model"
-            self.dest.setText(str(Path(folder) / ref))
+            self.folder = folder
+            self.dest.setText("")
+            self.suggest()
 
     def export(self) -> None:
         from sftgui.core import export, versions
@@ -86,6 +106,9 @@ class ExportPage(Page):
             return
         ws, vid, fmt = self.ctx.ws, self.version.currentData(), self.format.currentData()
         out, force = Path(self.dest.text().strip()).expanduser(), self.force.isChecked()
+        force = self._may_replace(ws, out, fmt, force)
+        if force is None:
+            return
 
         def task(state):
             def progress(fraction, message=""):
@@ -100,6 +123,29 @@ class ExportPage(Page):
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.ctx.jobs.start("export", task, on_progress=self._progress, on_done=self._done, on_failed=self._failed)
+
+    def _may_replace(self, ws, out: Path, fmt: str, force: bool) -> bool | None:
+        """The output-path guard, before the worker starts: a refusal is a dialog; an existing
+        destination that may be replaced is a question (None: the person said no)."""
+        from sftgui.core import export
+
+        try:
+            dest = export.destination(out, fmt)
+            export.check_destination(dest, True, fmt, workspace=ws.path)  # what even replacing refuses
+        except UserError as exc:
+            dialogs.show_error(self, str(exc))
+            return None
+        if force:
+            return True
+        try:
+            export.check_destination(dest, False, fmt, workspace=ws.path)
+            return False
+        except UserError:
+            pass
+        if dialogs.ask(self, "Replace it?", f"{dest} already exists. Replace it with this export?",
+                       yes="Replace", no="Cancel"):
+            return True
+        return None
 
     def cancel(self) -> None:
         job = self.ctx.jobs.current("export")

@@ -261,6 +261,10 @@ class TrainPage(Page):
             score = f" Accuracy on test examples it never saw: {acc:.1%}." if acc is not None else ""
             self._say(f"Done: {e.version} is ready.{score}")
             self._log(f"Finished in {duration(e.wall_s)}: {e.version}.")
+            forgetting = e.metrics.get("forgetting") or {}
+            for line in (forgetting.get("sentence"), forgetting.get("warning")):
+                if line:
+                    self._log(line[:1].upper() + line[1:] + ("" if line.endswith(".") else "."))
             self.ctx.continue_from = None
             self.ctx.versionsChanged.emit()
         elif isinstance(e, ev.Cancelled):

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -231,17 +230,17 @@ class VersionsPage(Page):
             return None
         return chosen[0]
 
-    def make_production(self, reason: str | None = None) -> None:
+    def make_production(self) -> None:
+        """Connected to a button: takes no argument, so `clicked(bool)` cannot fill in a reason."""
         from sftgui.core import versions
 
         v = self._one()
         if v is None:
             return
-        if reason is None:
-            reason, ok = QInputDialog.getText(self, "Make production", f"Why should {v.ref} be in production?")
-            if not ok:
-                return
-        self._act(versions.rollback, self.ctx.project, v, reason=reason)
+        reason = dialogs.ask_reason(self, "Make production", f"Why should {v.ref} be in production?",
+                                    "Make production")
+        if reason is not None:
+            self._act(versions.rollback, self.ctx.project, v, reason=reason)
 
     def _act(self, fn, *args, **kw) -> None:
         try:
@@ -256,8 +255,15 @@ class VersionsPage(Page):
         from sftgui.core import versions
 
         v = self._one()
-        if v is not None:
-            self._act(versions.restore_version if v.trashed_at else versions.trash_version, v)
+        if v is None:
+            return
+        if v.trashed_at:
+            reason = dialogs.ask_reason(self, "Restore", f"Why should {v.ref} come back from the trash?", "Restore")
+        else:
+            reason = dialogs.ask_reason(self, "Move to trash", f"Why should {v.ref} go to the trash? Nothing is "
+                                        "deleted; it can be restored.", "Move to trash")
+        if reason is not None:
+            self._act(versions.restore_version if v.trashed_at else versions.trash_version, v, reason=reason)
 
     def save_notes(self) -> None:
         from sftgui.core import versions

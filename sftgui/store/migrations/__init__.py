@@ -7,7 +7,7 @@ models.py needs a new migration here: tests/store/test_migrations.py compares th
 
 from __future__ import annotations
 
-from sftgui.store.migrations import m0001_initial, m0002_evaluation_damage
+from sftgui.store.migrations import m0001_initial, m0002_evaluation_damage, m0003_sticky_splits_purge
 
-MIGRATIONS = [m0001_initial.apply, m0002_evaluation_damage.apply]
+MIGRATIONS = [m0001_initial.apply, m0002_evaluation_damage.apply, m0003_sticky_splits_purge.apply]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -134,9 +134,13 @@ def test_never_overwrites_without_force_and_leaves_no_temp_files(ws, version, tm
     (dest / "mine.txt").write_text("keep me")
     with pytest.raises(UserError, match="--force"):
         export_version(ws, version, dest)
+    with pytest.raises(UserError, match="not a folder that sftgui exported"):
+        export_version(ws, version, dest, force=True)  # --force replaces only an export of sftgui's
     assert [p.name for p in dest.iterdir()] == ["mine.txt"]
+    (dest / "mine.txt").unlink()
+    export_version(ws, version, dest)
     out = export_version(ws, version, dest, force=True)
-    assert not (out / "mine.txt").exists() and (out / "model.safetensors").is_file()
+    assert (out / "model.safetensors").is_file()
     assert sorted(p.name for p in base.iterdir()) == ["model"]
     (base / "empty").mkdir()
     assert (export_version(ws, version, base / "empty") / "README.md").is_file()

@@ -77,18 +77,23 @@ class TextClassification:
         dd = datasets.load_from_disk(str(folder))
         return {s: dd[s] for s in SPLITS if s in dd}, False
 
+    def reading_limit(self, tokenizer, model_dir: Path) -> int:
+        """The most tokens the model reads per text (at most 512): what predictions read, the way a
+        plain `pipeline()` on the exported folder reads them."""
+        from transformers import AutoConfig
+
+        limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
+        positions = getattr(AutoConfig.from_pretrained(str(model_dir), trust_remote_code=False),
+                            "max_position_embeddings", None)
+        return min(limit, int(positions)) if positions else limit
+
     def auto_max_length(self, tokenizer, model_dir: Path, rows: dict[str, list], *, quantile: float = 0.95) -> int:
         """Long enough for `quantile` of the training texts (rounded up to a multiple of 16), at most
         what the model reads: short texts train fast, long ones are not cut to a fixed 64 tokens."""
         import numpy as np
-        from transformers import AutoConfig
 
         texts = [str(t or "") for t, s in zip(rows["text"], rows["split"]) if s == "train"][:20_000]
-        limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
-        positions = getattr(AutoConfig.from_pretrained(str(model_dir), trust_remote_code=False),
-                            "max_position_embeddings", None)
-        if positions:
-            limit = min(limit, int(positions))
+        limit = self.reading_limit(tokenizer, model_dir)
         if not texts:
             return limit
         lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=limit)["input_ids"]]
