@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sftgui.store import entities
-from sftgui.store.models import DatasetSnapshot
+from sftgui.store import audit_repo, entities
+from sftgui.store.models import DatasetSnapshot, db
 from sftgui.store.timeutil import now_iso
 
 
@@ -62,3 +62,13 @@ def for_project(project_id: int, kind: str = "training") -> list[entities.Datase
     q = (DatasetSnapshot.select().where((DatasetSnapshot.project == project_id) & (DatasetSnapshot.kind == kind))
          .order_by(DatasetSnapshot.id))
     return [_entity(r) for r in q]
+
+
+def delete(snapshot_id: int, reason: str, tombstone: dict) -> None:
+    """Remove the snapshot row (versions and runs that named it keep a NULL, its cached evaluations
+    go with it) and keep a tombstone in the audit log, in one transaction."""
+    with db.atomic():
+        row = DatasetSnapshot.get_by_id(snapshot_id)
+        target = f"{row.project.name}:snapshot {row.id}"
+        row.delete_instance()
+        audit_repo.record("snapshot.purge", target, reason=reason, project=row.project.name, **tombstone)
