@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPlainTextEdit, QProgressBar, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
+                               QWidget)
 
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
@@ -34,6 +36,20 @@ class TryPage(Page):
         self.bars_box = QWidget()
         self.bars = QFormLayout(self.bars_box)
         self.body.addWidget(self.bars_box)
+        # "Why?": the words that pushed the answer, highlighted (the task's explanation)
+        self.why = QPushButton("Why this answer?")
+        self.why.setObjectName("tryWhy")
+        self.why.setToolTip("Show which words pushed the model toward its answer (green) or away from it (red). "
+                            "Method: integrated gradients over the word embeddings; takes a few seconds.")
+        self.why.setEnabled(False)
+        self.why.clicked.connect(lambda: self.explain())
+        self.body.addWidget(self.why)
+        self.why_text = QLabel()
+        self.why_text.setObjectName("tryWhyText")
+        self.why_text.setTextFormat(Qt.TextFormat.RichText)
+        self.why_text.setWordWrap(True)
+        self.body.addWidget(self.why_text)
+        self.explanation = None
         self.body.addStretch(1)
         # Predict shortly after typing stops, not on every key.
         self.debounce = QTimer(self)
@@ -59,12 +75,42 @@ class TryPage(Page):
         self.ctx.jobs.start("predict", lambda state: predict.predict_texts(ws, versions.get_version(ws, vid), [text])[0],
                             on_done=self.show_result, on_failed=self._failed)
 
+    def explain(self) -> None:
+        from sftgui.core import explain, versions
+
+        text, vid, ws = self.text.toPlainText().strip(), self.version.currentData(), self.ctx.ws
+        if not text or vid is None:
+            return
+        self.why.setEnabled(False)
+        self.why_text.setText("Weighing each word…")
+        self.ctx.jobs.start("explain", lambda state: explain.explain_input(ws, versions.get_version(ws, vid), text),
+                            on_done=self.show_explanation, on_failed=self._explain_failed)
+
+    def show_explanation(self, result: dict) -> None:
+        from sftgui.qt.widgets.highlights import highlight_html, top_words_sentence
+
+        self.explanation = result
+        self.why.setEnabled(True)
+        self.why_text.setText(f"{highlight_html(result)}<br><small>{top_words_sentence(result)} Green pushed toward "
+                              f"'{result['predicted']}', red away from it.</small>")
+
+    def _explain_failed(self, exc, details) -> None:
+        self.why.setEnabled(True)
+        self.why_text.setText("")
+        dialogs.show_exception(self, exc, doing="explaining the answer", log_dir=self.ctx.log_dir)
+
     def _failed(self, exc, details) -> None:
         self.answer.setText("")
         dialogs.show_exception(self, exc, doing="predicting", log_dir=self.ctx.log_dir)
 
     def show_result(self, result: dict) -> None:
+        from sftgui.core import versions
+        from sftgui.core.tasks import task_of
+
         self.last = result
+        vid = self.version.currentData()
+        self.why.setEnabled(vid is not None and task_of(versions.get_version(self.ctx.ws, vid)).explanation is not None)
+        self.why_text.setText("")
         self.answer.setText(f"<b>{result['label']}</b> ({result['scores'][result['label']]:.0%} sure)")
         while self.bars.rowCount():
             self.bars.removeRow(0)
