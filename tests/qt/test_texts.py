@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 
 
 def test_the_welcome_card_names_the_samples_real_labels():
@@ -10,7 +10,7 @@ def test_the_welcome_card_names_the_samples_real_labels():
 
     from sftgui.qt.sample import describe_sample, sample_labels
 
-    with open(resources_dir() / "sample" / "support_tickets.csv", newline="", encoding="utf-8") as f:
+    with open(resource_path(SAMPLE_CSV), newline="", encoding="utf-8") as f:
         real = {r["label"] for r in csv.DictReader(f) if r["label"]}
     assert set(sample_labels()) == real
     text = describe_sample()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sftgui.core import projects
 from sftgui.core.data import importers, snapshots
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 
 
 def test_the_sample_says_which_rows_training_leaves_out_and_why(ws):
     p = projects.create_project(ws, "tickets")
-    importers.import_file(ws, p, resources_dir() / "sample" / "support_tickets.csv")
+    importers.import_file(ws, p, resource_path(SAMPLE_CSV))
     importers.import_rows(ws, p, [{"text": "not labelled yet", "label": None}])
     takes = snapshots.what_a_snapshot_takes(ws, p)
     snap = snapshots.freeze_snapshot(ws, p)

@@ -99,10 +99,10 @@ def sample_agreement(ws, out_dir, *, every: int = 1) -> dict:
     from sftgui.core.export import export_version
     from sftgui.core.predict import predict_texts
     from sftgui.core.projects import create_project
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
 
     project = create_project(ws, "tickets")
-    with open(resources_dir() / "sample" / "support_tickets.csv", newline="", encoding="utf-8") as f:
+    with open(resource_path(SAMPLE_CSV), newline="", encoding="utf-8") as f:
         rows = [r for i, r in enumerate(csv.DictReader(f)) if i % every == 0]
     by_label: dict[str, list[str]] = {}
     for r in rows:
