@@ -42,7 +42,7 @@ def test_window_paints_before_the_other_pages_are_built(qtbot):
 
     fresh = MainWindow()
     qtbot.addWidget(fresh)
-    assert [p is not None for p in fresh.pages] == [True] + [False] * 8
+    assert [p is not None for p in fresh.pages] == [True] + [False] * (len(fresh.pages) - 1)
     fresh.show()
     qtbot.waitUntil(lambda: all(p is not None for p in fresh.pages), timeout=10_000)
     assert [p.key for p in fresh.pages][-1] == "try"
