@@ -15,7 +15,9 @@ GOAL_S = 180.0
 GOAL_ACCURACY = 0.85
 
 
-def measure() -> dict:
+def train_on_sample(**overrides):
+    """The Quick preset (with `overrides`) on the cleaned sample set in a fresh temporary workspace:
+    (RunResult, wall seconds of engine.run, snapshot, config)."""
     from sftgui.config import TrainConfig
     from sftgui.core.data import quality
     from sftgui.core.data.importers import import_file
@@ -34,7 +36,7 @@ def measure() -> dict:
             quality.drop_duplicates(ws, project)
             quality.resolve_conflicts(ws, project, "majority")
             snapshot = freeze_snapshot(ws, project)
-            config = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id)
+            config = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id, **overrides)
             t0 = time.perf_counter()
             result = engine.run(config, ws=ws)
             wall = time.perf_counter() - t0
@@ -42,6 +44,11 @@ def measure() -> dict:
             ws.close()
     if result.status != "completed":
         raise SystemExit(f"Quick preset run {result.status}: {result.error}")
+    return result, wall, snapshot, config
+
+
+def measure() -> dict:
+    result, wall, snapshot, config = train_on_sample()
     m = result.metrics
     return {
         "name": "Quick preset on the sample set (bundled model)",

@@ -108,13 +108,8 @@ def _numbers(flat: dict) -> dict[str, float]:
 
 # -- what is already in the registry ---------------------------------------------------------
 def published(client, name: str) -> dict[str, object]:
-    """sftgui ref -> the MLflow ModelVersion holding it, for the registered model `name`."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        found = client.search_model_versions(f"name = '{_quote(name)}'")
-    except MlflowException as exc:
-        raise UserError(f"MLflow did not answer as expected ({_reason(exc)}).") from None
+    """(sftgui ref, manifest) -> the MLflow ModelVersion holding it, for the registered model `name`."""
+    found = client.search_model_versions(f"name = '{_quote(name)}'")
     out = {}
     for mv in sorted(found, key=lambda m: int(m.version)):
         ref = (mv.tags or {}).get(TAG_VERSION)
@@ -140,7 +135,9 @@ def _reason(exc) -> str:
 @contextlib.contextmanager
 def _talking_to(uri: str):
     """A server that cannot be reached is bad input (exit 2), not a crash."""
+    _mlflow()  # without the extra: the sentence saying how to install it
     from mlflow.exceptions import MlflowException
+    from requests.exceptions import RequestException  # MLflow's REST client is requests
 
     try:
         yield
@@ -148,7 +145,7 @@ def _talking_to(uri: str):
         raise
     except MlflowException as exc:
         raise UserError(f"MLflow at {uri} refused the request ({_reason(exc)}).") from None
-    except (ConnectionError, OSError) as exc:
+    except (ConnectionError, RequestException) as exc:
         raise UserError(f"Could not reach MLflow at {uri} ({type(exc).__name__}); is the server running?") from None
 
 

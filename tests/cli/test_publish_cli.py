@@ -14,12 +14,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from sftgui.cli import main
 from tests.core.training.conftest import keyword_rows
 
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--epochs", "3", "--lr", "3e-2", "--batch-size", "8", "--max-length", "32"]
 LONG = " ".join(["refund my card payment please"] * 40)  # far past the trained 32 tokens (and the 64 positions)
 TEXTS = ["refund my money", "the app crash on login", "parcel arrived late", LONG]
@@ -171,7 +173,7 @@ def test_rollback_to_an_unpublished_version_changes_nothing(tickets, mlflow_uri,
     assert client(uri).get_model_version_by_alias(name, "production").version == "1"
 
 
-def test_unreachable_server_and_missing_mlflow_are_sentences(tickets, capsys, monkeypatch):
+def test_unreachable_server_and_missing_mlflow_are_sentences(tickets, capsys):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -179,6 +181,12 @@ def test_unreachable_server_and_missing_mlflow_are_sentences(tickets, capsys, mo
     err = capsys.readouterr().err
     assert err.startswith("sftgui: Could not reach MLflow at") and err.count("\n") == 1
 
-    monkeypatch.setitem(sys.modules, "mlflow", None)  # as if the extra were not installed
-    assert sftgui(tickets, "publish", "tickets@v1", "--mlflow", "http://127.0.0.1:5000") == 2
-    assert "pip install 'sftgui[mlflow]'" in capsys.readouterr().err
+    # a fresh interpreter in which mlflow cannot be imported, as without the extra
+    script = ("import sys; sys.modules['mlflow'] = None; from sftgui.cli import main; "
+              f"sys.exit(main(['--workspace', {str(tickets)!r}, 'publish', 'tickets@v1', '--mlflow', "
+              "'http://127.0.0.1:5000']))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == "sftgui: Publishing to MLflow needs the mlflow package; install it with: " \
+        "pip install 'sftgui[mlflow]'."
