@@ -76,6 +76,16 @@ def test_window_opens_offscreen(tmp_path):
     assert (tmp_path / "home" / ".local" / "share" / "sftgui" / "sftgui.db").is_file()  # the default workspace
 
 
+def test_no_display_is_a_sentence_before_qt_starts(tmp_path):
+    """The start-up check (sftgui/platform_check.py) is in the bundle and reads the bundle's own Qt."""
+    result = run_bundle(["gui"], tmp_path / "home")
+    assert result.returncode == 2 and result.stderr.startswith("sftgui: sftgui cannot open its window: no display")
+    # A display named but no server there (and, on this machine, xcb libraries missing): still a sentence.
+    result = run_bundle(["gui"], tmp_path / "home", DISPLAY=":77")
+    assert result.returncode == 2 and result.stderr.startswith("sftgui: sftgui cannot open its window")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_the_hub_is_reported_offline_in_a_sentence(tmp_path):
     home = tmp_path / "home"
     assert run_bundle(["project", "create", "p"], home).returncode == 0
