@@ -233,10 +233,9 @@ def _register(client, uri: str, name: str, version, folder: Path, run_id: str):
 
     hf_logging.disable_progress_bar()
     pipe = transformers.pipeline(TASK, model=str(folder), tokenizer=str(folder), device="cpu")
-    # sftgui reads each text up to the trained length: so does the published pipeline, when asked
-    # to truncate (pyfunc's model_config below asks on every predict)
+    # the export wrote the trained reading length into the tokenizer: `truncation=True` cuts there,
+    # and pyfunc's model_config below asks for it on every predict
     max_length = max_length_for(pipe.tokenizer, version.config)
-    pipe.tokenizer.model_max_length = max_length
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     with mlflow.start_run(run_id=run_id):

@@ -133,13 +133,19 @@ class WorkerSession(TrainingSession):
     def _smaller_batch(self) -> None:
         raise _OutOfMemory
 
-    def _parent_test(self):
-        found = self.job.get("parent_test")
-        if not found:
-            return None
+    def _for_predicting(self, snapshot_hash: str, rows: dict, split: str = "test"):
+        """The run's own split at the length predictions read, as the coordinator tokenized it."""
+        if not self.job.get("predict_data"):
+            return self.data.get(split)
         import datasets
 
-        return self.prep.source.version, found["snapshot_id"], datasets.load_from_disk(found["folder"])
+        dd = datasets.load_from_disk(self.job["predict_data"])
+        return dd[split] if split in dd else None
+
+    def _forgetting_check(self):
+        """Not measured by the workers: it reads the parent's rows, lineage and evaluation from the
+        workspace, which they never open (docs/readme/training.md says so)."""
+        return None
 
 
 def _prep(job: dict, package: Path):
@@ -153,9 +159,7 @@ def _prep(job: dict, package: Path):
     parent = job.get("parent")
     version = None
     if parent:
-        version = SimpleNamespace(id=parent["id"], number=parent["number"], ref=parent["ref"],
-                                  labels=parent["labels"], snapshot_id=parent["snapshot_id"],
-                                  metrics={"accuracy": parent["accuracy"]})
+        version = SimpleNamespace(id=parent["id"], number=parent["number"], ref=parent["ref"], labels=parent["labels"])
     source = SimpleNamespace(folder=Path(job["model_folder"]), base_model=job["base_model"], version=version)
     snapshot = SimpleNamespace(id=job["snapshot"]["id"], hash=job["snapshot"]["hash"])
     rows = feather.read_table(str(package / "rows.arrow")).to_pydict()

@@ -297,9 +297,6 @@ class TrainingSession:
         out.update(before=before, after=after, sentence=sentence)
         return out
 
-    def _parent_test(self):
-        return parent_test_data(self.prep, self.tokenizer, self.config.max_length)
-
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
         self.trainer = None
@@ -311,22 +308,6 @@ def smaller_batch(device: str, batch: int, accum: int) -> tuple[int, int]:
         raise UserError(f"The model does not fit in the memory of the {device} even one text at a time; "
                         "lower the maximum length, choose a smaller model or train on the CPU.")
     return batch // 2, accum * 2
-
-
-def parent_test_data(prep, tokenizer, max_length: int):
-    """(parent version, its snapshot id, its tokenized test split) when training continues from a
-    version whose data had test rows; else None."""
-    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
-
-    parent = prep.source.version
-    if parent is None or parent.snapshot_id is None:
-        return None
-    snap = get_snapshot(prep.ws, parent.snapshot_id)
-    rows = load_snapshot_table(prep.ws, snap.id).to_pydict()
-    data, _ = prep.task.tokenized(prep.ws.cache, snap.hash, prep.source.folder, tokenizer, rows, prep.labels,
-                                  max_length)
-    test = data.get("test")
-    return None if test is None else (parent, snap.id, test)
 
 
 def register_result(prep, run_id: int, model, tokenizer, *, config: dict, metrics: dict, predictions):
