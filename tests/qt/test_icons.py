@@ -26,7 +26,7 @@ def test_every_step_has_its_own_icon(window):
 
 
 def test_state_shows_as_a_badge_on_the_step_icon(window, qtbot, sample_project):
-    qtbot.waitUntil(lambda: None not in window.pages)  # pages are built one by one after the first paint
+    qtbot.waitUntil(lambda: None not in window.pages, timeout=60_000)  # built one by one after the first paint
     window.ctx.set_project(sample_project)
     window.ctx.dataChanged.emit()
     badges = {key: window.sidebar.item(i).data(_BADGE_ROLE) for i, key in enumerate(KEYS)}
