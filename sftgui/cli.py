@@ -119,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - last line of defence: one sentence + a log file
+        from sftgui.errors import is_disk_full
+
+        if is_disk_full(exc):  # a writer that did not say it itself: still a full disk, not a crash
+            print(f"sftgui: The disk is full ({validate.escape(exc)}); free some space and try again.",
+                  file=sys.stderr)
+            return 2
         log = _log_unexpected(ctx, exc)
         where = f"; details are in {log}" if log else ""
         print(validate.escape(f"sftgui: something went wrong ({type(exc).__name__}: {exc}){where}."), file=sys.stderr)

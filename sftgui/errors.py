@@ -72,6 +72,18 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
+def nearly_full(path, margin: int = 1 << 20) -> bool:
+    """True when the disk holding `path` has less than `margin` bytes left. Some writers report a
+    full disk as their own error (torch's zip writer: "unexpected pos ..."), so a failed write on a
+    disk with no room left is a full disk whatever the message says."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(path).free < margin
+    except OSError:
+        return False
+
+
 def disk_full(what: str, where) -> DiskFull:
     return DiskFull(f"The disk is full: sftgui could not write {what} in {where}. Free some space and try again; "
                     "nothing was half-saved.")

@@ -47,7 +47,7 @@ def suggested_name(project_name: str, number: int, fmt: str = "hf") -> str:
 
     ascii_name = unicodedata.normalize("NFKD", str(project_name)).encode("ascii", "ignore").decode("ascii")
     stem = re.sub(r"[^a-z0-9._-]+", "-", ascii_name.lower())
-    stem = re.sub(r"-{2,}", "-", stem).strip("-._")[:60].rstrip("-._") or "model"
+    stem = re.sub(r"[-._]{2,}", "-", stem).strip("-._")[:60].rstrip("-._") or "model"
     if stem in _WINDOWS_RESERVED:
         stem += "-model"
     return f"{stem}-v{int(number)}" + {"zip": ".zip", "onnx": ".onnx"}.get(fmt, "")

@@ -68,7 +68,7 @@ def fairness(total: int, kept: int, refs, of: str) -> dict:
     left_out = total - kept
     if left_out:
         sentence = (f"Scored on the {kept} of {of}'s {total} test rows that {names} never trained on "
-                    f"({left_out} left out: a version trained on them).")
+                    f"({left_out} left out: a compared version trained on the same row or the same text).")
     else:
         sentence = f"Scored on all {total} of {of}'s test rows; no compared version trained on any of them."
     warning = None

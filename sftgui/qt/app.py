@@ -65,6 +65,12 @@ def launch(workspace: Path):
 def main(workspace: Path, argv: list[str] | None = None, *, exit_after_paint: bool = False) -> int:
     """Run the app. `exit_after_paint` (for checking a build): once the window has painted and the
     workspace is open, print "window painted" and quit."""
+    from sftgui.platform_check import display_problem
+
+    problem = display_problem()  # also here for callers that skip `sftgui gui`: Qt would abort
+    if problem:
+        print(f"sftgui: {problem}", file=sys.stderr)
+        return 2
     app = create_app(argv)
     window = launch(workspace)
     if exit_after_paint:

@@ -56,13 +56,29 @@ def sample_project(ws, tiny_model_dir):
     return project
 
 
-def fast_settings(page, epochs: float = 1) -> None:
-    """Advanced settings a person would type for a short run on the tiny model."""
-    page.settings.advanced.setChecked(True)
-    page.settings.fields["epochs"].setValue(epochs)
-    page.settings.fields["max_length"].setValue(32)
-    page.settings.fields["batch_size"].setValue(32)
-    page.settings.fields["learning_rate"].setValue(0.01)
+def fast_settings(page, epochs: float = 1, qtbot=None) -> None:
+    """Advanced settings a person would type for a short run on the tiny model (typed with the
+    keyboard when `qtbot` is given)."""
+    values = {"epochs": epochs, "max_length": 32, "batch_size": 32, "learning_rate": 0.01}
+    if qtbot is None:
+        page.settings.advanced.setChecked(True)
+        for name, value in values.items():
+            page.settings.fields[name].setValue(value)
+        return
+    from PySide6.QtCore import Qt
+
+    box = page.settings.advanced
+    if not box.isChecked():
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked()
+    for name, value in values.items():
+        spin = page.settings.fields[name]
+        spin.setFocus()
+        qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(spin, str(value))
+        qtbot.keyClick(spin, Qt.Key.Key_Tab)
+        assert spin.value() == value, (name, spin.value())
 
 
 # -- answering the app's dialogs through the dialogs themselves ------------------------------------

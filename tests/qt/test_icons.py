@@ -22,7 +22,7 @@ def test_app_and_window_icon_have_every_size(window):
 def test_every_step_has_its_own_icon(window):
     images = [_image(window.sidebar.item(i).icon()) for i in range(len(KEYS))]
     assert all(not img.isNull() for img in images)
-    assert len({img.bits().tobytes() for img in images}) == len(KEYS)  # nine different drawings
+    assert len({img.bits().tobytes() for img in images}) == len(KEYS)  # a different drawing for each step
 
 
 def test_state_shows_as_a_badge_on_the_step_icon(window, qtbot, sample_project):

@@ -14,6 +14,7 @@ from sftgui.core import versions
 from sftgui.core.data.importers import import_rows
 from sftgui.core.data.snapshots import freeze_snapshot
 from sftgui.core.projects import create_project
+from sftgui.resources import SAMPLE_CSV, resource_path
 from sftgui.store.db import open_workspace
 from tests.reliability.checks import tree_state
 from tests.reliability.conftest import ROOT
@@ -111,7 +112,7 @@ def test_lone_surrogates_from_undecodable_argv_bytes(w, tmp_path, figures):
 def test_a_project_named_like_an_id_is_found_by_name(w):
     assert w("project", "create", "1")[0] == 0
     assert w("project", "create", "2")[0] == 0
-    code, out, err = w("data", "import", str(ROOT / "sftgui/resources/sample/support_tickets.csv"), "--project", "1",
+    code, out, err = w("data", "import", str(resource_path(SAMPLE_CSV)), "--project", "1",
                        "--json")
     assert code == 0, err
     projects = {p["name"]: p for p in json.loads(w("project", "list", "--json")[1])}

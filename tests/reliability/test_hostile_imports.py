@@ -12,12 +12,12 @@ import sys
 
 import pytest
 
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 from tests.reliability import xlsx_parts as X
 from tests.reliability.checks import file_hash, tree_state
 from tests.reliability.conftest import ROOT
 
-SAMPLE = resources_dir() / "sample" / "support_tickets.csv"
+SAMPLE = resource_path(SAMPLE_CSV)
 BOUND_S = 120  # a refusal must come well within this, on a loaded 2-core machine
 
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from sftgui.core.data import splits as sp
@@ -101,12 +102,26 @@ def left_out_sentence(counts: dict) -> str:
     return sentence
 
 
-def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """Labelled rows with text; each row keeps the split it was first given (the split column wins);
-    new rows are split stratified so the fractions hold. Stored once per content."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+@dataclass(frozen=True)
+class SnapshotPlan:
+    """A snapshot as it would be frozen now, before anything is written (training checks it first)."""
 
+    project_id: int
+    rows: list  # (row_id, text, label, split)
+    digest: str
+    meta: dict
+    label_counts: dict
+    split_counts: dict
+    fresh_splits: dict  # row id -> split, for rows whose split is decided by this snapshot
+
+    def columns(self) -> dict[str, list]:
+        """The rows as `load_snapshot_table(...).to_pydict()` gives them."""
+        return {c: [r[i] for r in self.rows] for i, c in enumerate(COLUMNS)}
+
+
+def plan_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> SnapshotPlan:
+    """Labelled rows with text; each row keeps the split it was first given (the split column wins);
+    new rows are split stratified so the fractions hold. Reads only."""
     project = get_project(ws, project)
     fractions = sp.check_fractions(fractions)
     kept, counts = _rows_to_freeze(project)
@@ -120,15 +135,6 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
     assigned = sp.sticky(labels, previous, [r[3] for r in kept], seed=seed, fractions=fractions)
     rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
     fresh = {r[0]: s for r, s in zip(kept, assigned) if r[0] not in recorded}
-    digest = content_hash(rows)
-    found = snapshots_repo.by_hash(project.id, digest)
-    if found is not None:
-        draft_repo.record_assigned_splits(fresh)
-        return found
-    table = pa.Table.from_arrays([pa.array(col) for col in zip(*rows)], schema=_schema())
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
     meta = {
         "seed": seed,
         "fractions": list(fractions),
@@ -137,12 +143,34 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
         "splits_new": sum(1 for p in previous if not p),
         **{k: counts[k] for k in ("draft_rows", "skipped_unlabelled", "skipped_empty", "duplicates_kept")},
     }
+    return SnapshotPlan(project.id, rows, content_hash(rows), meta, dict(sorted(Counter(labels).items())),
+                        dict(Counter(assigned)), fresh)
+
+
+def store_snapshot(ws, plan: SnapshotPlan) -> DatasetSnapshot:
+    """Write the planned snapshot (once per content: an equal one already stored is returned)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    found = snapshots_repo.by_hash(plan.project_id, plan.digest)
+    if found is not None:
+        draft_repo.record_assigned_splits(plan.fresh_splits)
+        return found
+    table = pa.Table.from_arrays([pa.array(col) for col in zip(*plan.rows)], schema=_schema())
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
     with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
-        draft_repo.record_assigned_splits(fresh)
+        draft_repo.record_assigned_splits(plan.fresh_splits)
         return snapshots_repo.create(
-            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(Counter(labels).items())),
-            split_counts=dict(Counter(assigned)), meta=meta,
+            plan.project_id, hash=plan.digest, blob=blob, rows=len(plan.rows), label_counts=plan.label_counts,
+            split_counts=plan.split_counts, meta=plan.meta,
         )
+
+
+def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
+    """Plan the snapshot, then store it (see plan_snapshot and store_snapshot)."""
+    return store_snapshot(ws, plan_snapshot(ws, project, seed=seed, fractions=fractions))
 
 
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:

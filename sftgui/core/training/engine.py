@@ -17,7 +17,7 @@ from pathlib import Path
 from sftgui.config import AUTO_LENGTH, GROUP_BY_LENGTH_MIN_ROWS, TrainConfig
 from sftgui.core import events as ev
 from sftgui.core.training.control import CancelToken
-from sftgui.errors import UserError, disk_full, is_disk_full
+from sftgui.errors import UserError, disk_full, disk_full_as_user_error, is_disk_full, nearly_full
 from sftgui.store import runs_repo
 from sftgui.store.timeutil import now_iso
 
@@ -75,10 +75,11 @@ def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws
     ws = ws or current_workspace()
     sink = sink if sink is not None else (lambda e: None)
     cancel = cancel if cancel is not None else CancelToken()
-    prep = _prepare(ws, config.validate())
-    run_row = runs_repo.create_run(
-        prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
-        parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
+    with disk_full_as_user_error("the training run", ws.path):
+        prep = _prepare(ws, config.validate())
+        run_row = runs_repo.create_run(
+            prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
+            parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
     return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None, launch=launch)
 
 
@@ -135,8 +136,10 @@ def drop_incomplete_checkpoints(folder: Path) -> None:
 
 # -- prepare: everything that can refuse, before the run row exists ------------------------------
 def _prepare(ws, config: TrainConfig) -> _Prepared:
+    """Every check first; nothing is written (no snapshot, no run row) until all of them pass. When
+    the draft is frozen for this run, the snapshot is planned in memory and stored last."""
     from sftgui.core.catalog import resolve_model
-    from sftgui.core.data.snapshots import freeze_snapshot, get_snapshot, load_snapshot_table
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table, plan_snapshot, store_snapshot
     from sftgui.core.projects import get_project
     from sftgui.core.training.tasks import get_task
 
@@ -144,21 +147,23 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
     if project.task != config.task:
         config = config.replace(task=project.task)
     task = get_task(config.task)
-    # the model first: refusing a bad model folder must not leave a newly frozen snapshot behind
     source = resolve_model(ws, config.model, project)
-    if config.snapshot_id is None:
-        config = config.replace(snapshot_id=freeze_snapshot(ws, project).id)
-    snapshot = get_snapshot(ws, config.snapshot_id)
-    if snapshot.project_id != project.id:
-        raise UserError(f"Snapshot {snapshot.id} belongs to another project, not {project.name}.")
-    rows = load_snapshot_table(ws, snapshot.id).to_pydict()
-    task.check_rows(rows)
-    parent_labels = list(source.version.labels) if source.version is not None else None
     if source.version is not None and source.version.project_id != project.id:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
+    tokenizer = _check_loads(task, source.folder, config)
+    plan = snapshot = None
+    if config.snapshot_id is None:
+        plan = plan_snapshot(ws, project)
+        rows = plan.columns()
+    else:
+        snapshot = get_snapshot(ws, config.snapshot_id)
+        if snapshot.project_id != project.id:
+            raise UserError(f"Snapshot {snapshot.id} belongs to another project, not {project.name}.")
+        rows = load_snapshot_table(ws, snapshot.id).to_pydict()
+    task.check_rows(rows)
+    parent_labels = list(source.version.labels) if source.version is not None else None
     labels = task.label_set(rows, parent_labels)
-    tokenizer = task.load_tokenizer(source.folder)
     if config.max_length == AUTO_LENGTH:  # record the chosen length
         length = task.auto_max_length(tokenizer, source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
@@ -170,7 +175,32 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         n_train = sum(1 for s in rows["split"] if s == "train")
         config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,
                                 extra={**config.extra, "group_by_length": "auto"})
+    if plan is not None:  # every check passed: now the snapshot may be written
+        snapshot = store_snapshot(ws, plan)
+        config = config.replace(snapshot_id=snapshot.id)
     return _Prepared(ws, config, project, snapshot, rows, source, task, labels, parent_labels)
+
+
+def _check_loads(task, folder: Path, config: TrainConfig):
+    """The model's config and tokenizer load (a file that parses as JSON can still be no tokenizer),
+    and the settings fit the model (--freeze N needs N layers). Returns the tokenizer."""
+    from transformers import AutoConfig
+
+    try:
+        model_config = AutoConfig.from_pretrained(str(folder), trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - transformers raises many kinds for a broken config
+        raise UserError(f"The model config in {folder} cannot be loaded ({type(exc).__name__}); the folder looks "
+                        "damaged: download or copy the model again.") from None
+    try:
+        tokenizer = task.load_tokenizer(folder)
+    except Exception as exc:  # noqa: BLE001 - tokenizers raises plain Exception for a broken tokenizer.json
+        raise UserError(f"The tokenizer in {folder} cannot be loaded ({type(exc).__name__}); its tokenizer files "
+                        "look damaged: download or copy the model again.") from None
+    layers = getattr(model_config, "num_hidden_layers", None)
+    if config.freeze_layers and isinstance(layers, int) and config.freeze_layers > layers:
+        raise UserError(f"The model has {layers} layers, so it cannot freeze the first {config.freeze_layers}; "
+                        f"choose a number from 0 to {layers}, embeddings or all-but-head.")
+    return tokenizer
 
 
 # -- execute: the run row exists; every failure is recorded on it --------------------------------
@@ -214,7 +244,7 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from, lau
         emit(ev.Finished(run_id, version_id=version.id, version=version.ref, metrics=metrics, wall_s=wall))
         return RunResult(run_id, "completed", version=version, metrics=metrics, wall_s=wall)
     except Exception as exc:  # noqa: BLE001 - the run ends as failed with a sentence; details in its log
-        if is_disk_full(exc) and not isinstance(exc, UserError):
+        if not isinstance(exc, UserError) and (is_disk_full(exc) or nearly_full(run_dir(ws, run_id))):
             exc = disk_full("a training checkpoint", run_dir(ws, run_id))
         message = str(exc) if isinstance(exc, UserError) else (
             f"Training stopped with an unexpected error ({type(exc).__name__}: {exc}); details are in {log_path}.")

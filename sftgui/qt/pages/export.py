@@ -44,7 +44,7 @@ class ExportPage(Page):
         self.dest.setPlaceholderText("Where to save it")
         self.version.currentIndexChanged.connect(self._choice_changed)
         self.format.currentIndexChanged.connect(self._choice_changed)
-        browse = QPushButton("Choose…")
+        self.browse_button = browse = QPushButton("Choose…")
         browse.clicked.connect(self.choose_dest)
         row = QHBoxLayout()
         row.addWidget(self.dest, 1)

@@ -84,8 +84,13 @@ class VersionsPage(Page):
         self.trash_button = QPushButton("Move to trash")
         self.show_trash = QPushButton("Show trash")
         self.show_trash.setCheckable(True)
+        self.purge_button = QPushButton("Delete for good…")
+        self.purge_button.setObjectName("purgeButton")
+        self.purge_button.setToolTip("Remove a version in the trash for good (its files go at the next clean-up). "
+                                     "The history keeps what it was and why.")
+        self.purge_button.setVisible(False)
         for b in (self.production_button, self.continue_button, self.compare_button, self.export_button,
-                  self.trash_button, self.show_trash):
+                  self.trash_button, self.show_trash, self.purge_button):
             actions.addWidget(b)
         actions.addStretch(1)
         self.production_button.clicked.connect(self.make_production)
@@ -93,6 +98,7 @@ class VersionsPage(Page):
         self.compare_button.clicked.connect(self.compare_selected)
         self.export_button.clicked.connect(lambda: self._go_with_selection("export"))
         self.trash_button.clicked.connect(self.toggle_trash)
+        self.purge_button.clicked.connect(self.purge)
         self.show_trash.toggled.connect(lambda _: self.refresh())
 
         self.lineage = QTreeWidget()
@@ -194,6 +200,8 @@ class VersionsPage(Page):
                 f"{'  (' + e.reason + ')' if e.reason else ''}" for e in events) or "No version has been in production yet.")
         if self.versions and not self.table.selectedItems():
             self.table.selectRow(len(self.versions) - 1)
+        else:  # the rows were rewritten under a selection that did not move: show what it is now
+            self._show_details()
 
     def selected(self) -> list:
         rows = sorted({i.row() for i in self.table.selectedItems()})
@@ -207,6 +215,7 @@ class VersionsPage(Page):
             return
         v = chosen[-1]
         self.trash_button.setText("Restore" if v.trashed_at else "Move to trash")
+        self.purge_button.setVisible(bool(v.trashed_at))  # only what is in the trash can be deleted for good
         val = v.metrics.get("validation", {})
         self.summary.setText(
             f"<h3>{v.ref}</h3><p>Started from <b>{v.base_model}</b>"
@@ -264,6 +273,19 @@ class VersionsPage(Page):
                                         "deleted; it can be restored.", "Move to trash")
         if reason is not None:
             self._act(versions.restore_version if v.trashed_at else versions.trash_version, v, reason=reason)
+
+    def purge(self) -> None:
+        from sftgui.core.purge import purge_version
+
+        v = self._one()
+        if v is None or not v.trashed_at:
+            return
+        reason = dialogs.ask_reason(
+            self, "Delete for good", f"{v.ref} will be removed for good: it cannot be restored. Its stored files are "
+            "freed at the next clean-up ('sftgui gc'); the history keeps what it was. Why?", "Delete for good")
+        if reason is not None:
+            self._act(purge_version, v, reason=reason)
+            self.status_label.setText(f"{v.ref} was deleted for good.")
 
     def save_notes(self) -> None:
         from sftgui.core import versions
