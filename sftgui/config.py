@@ -1,7 +1,9 @@
 """Training configuration: a dataclass saved as JSON with a schema version (never pickled).
 
-`TrainConfig.from_preset("quick" | "balanced" | "thorough", **overrides)` fills in good defaults;
-everything else is "Advanced". `validate()` turns a bad value into one plain sentence.
+`TrainConfig.from_preset("quick" | "balanced" | "thorough", **overrides)` fills in good defaults
+(the presets, the tasks and the metrics early stopping can watch are the task registry's:
+`sftgui.core.tasks`); everything else is "Advanced". `validate()` turns a bad value into one
+plain sentence.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from sftgui.core.tasks.registry import DEFAULT_TASK
 from sftgui.errors import UserError
 
 SCHEMA_VERSION = 1
@@ -20,21 +23,9 @@ SCHEMA_VERSION = 1
 AUTO_LENGTH = 0
 GROUP_BY_LENGTH_MIN_ROWS = 200  # below that a run takes seconds and grouping saves little
 
-PRESETS: dict[str, dict] = {
-    # Quick: the Trainer's own defaults (3 epochs, 5e-5, batch 8) on the fast paths; at 1e-4/16/2 epochs
-    # it learned only the majority class of the drugs.com reviews benchmark.
-    "quick": dict(epochs=3, learning_rate=5e-5, batch_size=8, max_length=AUTO_LENGTH, warmup=0.1,
-                  early_stopping=False),
-    "balanced": dict(epochs=5, learning_rate=5e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
-                     early_stopping=True, early_stopping_patience=2),
-    "thorough": dict(epochs=10, learning_rate=3e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
-                     weight_decay=0.01, early_stopping=True, early_stopping_patience=3),
-}
-TASKS = ("text-classification",)
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomial", "cosine_with_restarts")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-METRICS = ("accuracy", "macro_f1", "loss")
 
 
 def _layers(freeze) -> int | None:
@@ -48,7 +39,7 @@ class TrainConfig:
     project: str = ""
     model: str = "bundled"  # "bundled", a model folder, a hub id, or a version vN / P@vN to continue from
     snapshot_id: int | None = None
-    task: str = "text-classification"
+    task: str = DEFAULT_TASK
     preset: str | None = None
     epochs: float = 3
     max_steps: int = -1  # > 0 overrides epochs (tests, smoke runs)
@@ -68,7 +59,7 @@ class TrainConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.1
     early_stopping: bool = False
-    early_stopping_metric: str = "macro_f1"
+    early_stopping_metric: str | None = None  # None: the task's primary metric (macro_f1)
     early_stopping_patience: int = 2
     early_stopping_threshold: float = 0.0
     eval_steps: int = 0  # 0: evaluate (and checkpoint) once per epoch
@@ -86,13 +77,23 @@ class TrainConfig:
     schema_version: int = SCHEMA_VERSION
     extra: dict = field(default_factory=dict)  # free-form notes from the GUI; ignored by the engine
 
+    def __post_init__(self) -> None:
+        if self.early_stopping_metric is None:
+            from sftgui.core.tasks import registry
+
+            if self.task in registry.names():
+                self.early_stopping_metric = registry.get_task(self.task).primary_metric
+
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def from_preset(cls, name: str = "quick", **overrides) -> "TrainConfig":
-        key = (name or "quick").lower()
-        if key not in PRESETS:
-            raise UserError(f"There is no preset called {name!r}; choose quick, balanced or thorough.")
-        values = {**PRESETS[key], "preset": key}
+        from sftgui.core.tasks import registry
+
+        presets = registry.presets(overrides.get("task") or cls.task)
+        key = (name or next(iter(presets))).lower()
+        if key not in presets:
+            raise UserError(f"There is no preset called {name!r}; choose {_choices(presets)}.")
+        values = {**presets[key].settings, "preset": key}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.from_dict(values)
 
@@ -144,7 +145,11 @@ class TrainConfig:
         need(self.batch_size <= 65536 and self.grad_accumulation <= 65536,
              "The batch size and gradient accumulation must be at most 65536.")
         need(self.eval_steps >= 0 and self.log_steps >= 0, "Evaluation and logging steps cannot be negative.")
-        need(self.task in TASKS, f"The task {self.task!r} is not supported yet; use text-classification.")
+        from sftgui.core.tasks import registry
+
+        need(self.task in registry.names(),
+             f"The task {self.task!r} is not supported yet; use {_choices(registry.names())}.")
+        task = registry.get_task(self.task)
         need(self.epochs > 0 or self.max_steps > 0, "The number of epochs must be more than 0.")
         need(0 < self.learning_rate < 1, "The learning rate must be between 0 and 1 (for example 5e-5).")
         need(int(self.batch_size) >= 1, "The batch size must be at least 1.")
@@ -164,8 +169,9 @@ class TrainConfig:
              "Class weights must be none, balanced or a weight per label.")
         need(self.freeze in ("none", "embeddings", "all-but-head") or _layers(self.freeze) is not None,
              "Freeze must be none, embeddings, a number of layers (0-9999) or all-but-head.")
-        need(self.early_stopping_metric in METRICS,
-             f"Early stopping can watch {', '.join(METRICS)}, not {self.early_stopping_metric!r}.")
+        watchable = task.watchable_metrics()
+        need(self.early_stopping_metric in watchable,
+             f"Early stopping can watch {', '.join(watchable)}, not {self.early_stopping_metric!r}.")
         need(self.early_stopping_patience >= 1, "Early stopping patience must be at least 1 evaluation.")
         need(self.precision in PRECISIONS, f"Precision must be one of {', '.join(PRECISIONS)}.")
         need(self.device in DEVICES, f"Device must be one of {', '.join(DEVICES)}.")
@@ -177,3 +183,9 @@ class TrainConfig:
     def freeze_layers(self) -> int:
         """How many transformer layers (after the embeddings) the freeze setting holds fixed."""
         return _layers(self.freeze) or 0
+
+
+def _choices(names) -> str:
+    """"quick, balanced or thorough" """
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -4,7 +4,8 @@ Everything is measured on ONE common test set, the first version's (the others a
 it when they were trained on other data), and only on its rows that none of the versions trained
 on (`core/unseen.py`), so the numbers and the prediction diff are comparable:
 the settings that differ, what changed in the data, metrics with deltas, training curves,
-confusion matrices, and which examples got fixed or broken.
+confusion matrices, and which examples got fixed or broken. The metric columns and the
+per-example diff are the task's (`Task.compare_metrics`, `Task.prediction_diff`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Sequence
 from sftgui.errors import UserError
 
 EXAMPLES_KEPT = 10
-HEADLINE = ("accuracy", "macro_f1", "weighted_f1")
-DIFF_KINDS = ("fixed", "broken", "still_wrong", "both_right")
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:
@@ -38,37 +37,6 @@ def config_diff(configs: dict[str, dict]) -> dict[str, dict]:
         values = {ref: f.get(key) for ref, f in flat.items()}
         if len({repr(v) for v in values.values()}) > 1:
             out[key] = values
-    return out
-
-
-def prediction_diff(before: Sequence[dict], after: Sequence[dict], *, examples: int = EXAMPLES_KEPT) -> dict:
-    """Counts (and examples) of rows fixed, broken, still wrong and right in both.
-
-    `before` / `after` are per-example rows `{row_id, text, label, predicted}`; they are matched
-    by `row_id` (never by position) and only rows present in both count.
-    """
-    after_by_id = {r["row_id"]: r for r in after}
-    out = {kind: 0 for kind in DIFF_KINDS}
-    shown: dict[str, list] = {kind: [] for kind in DIFF_KINDS[:3]}
-    for b in before:
-        a = after_by_id.get(b["row_id"])
-        if a is None:
-            continue
-        was, now = b["predicted"] == b["label"], a["predicted"] == b["label"]
-        kind = ("both_right" if now else "broken") if was else ("fixed" if now else "still_wrong")
-        out[kind] += 1
-        if kind in shown and len(shown[kind]) < examples:
-            shown[kind].append(
-                {
-                    "row_id": b["row_id"],
-                    "text": b["text"],
-                    "label": b["label"],
-                    "before": b["predicted"],
-                    "after": a["predicted"],
-                }
-            )
-    out["compared"] = sum(out[k] for k in DIFF_KINDS)
-    out["examples"] = shown
     return out
 
 
@@ -98,15 +66,14 @@ def _snapshot_diffs(ws, base_snapshot: int, versions) -> dict:
     return out
 
 
-def restrict(result: dict, keep_ids: set) -> dict:
-    """An evaluation result scored again on only the rows whose id is in `keep_ids`."""
+def restrict(result: dict, keep_ids: set, task) -> dict:
+    """An evaluation result scored again (by the task) on only the rows whose id is in `keep_ids`."""
     import numpy as np
 
-    from sftgui.core.evaluation import score_predictions
-
     rows = [r for r in result["rows"] if r["row_id"] in keep_ids]
-    probs = np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), len(result["labels"]))
-    return {**result, **score_predictions(rows, result["labels"], probs)}
+    width = task.output_width(result["labels"])
+    outputs = np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), width)
+    return {**result, **task.score(rows, result["labels"], outputs)}
 
 
 def common_test_rows(ws, versions) -> tuple[set, dict]:
@@ -130,6 +97,7 @@ def common_test_rows(ws, versions) -> tuple[set, dict]:
 def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, progress=None) -> dict:
     """Everything the compare view and `sftgui compare` show, as one JSON-ready dict."""
     from sftgui.core.evaluation import evaluate_version
+    from sftgui.core.tasks import task_of
 
     versions = list(versions)
     if len(versions) < 2:
@@ -137,6 +105,9 @@ def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, p
     if len({v.id for v in versions}) < len(versions):
         raise UserError("A version is named twice; name each version to compare once.")
     base = versions[0]
+    task = task_of(base)
+    if any(task_of(v) is not task for v in versions[1:]):
+        raise UserError("Only versions of the same kind of task can be compared.")
     if base.snapshot_id is None:
         raise UserError(f"{base.ref} has no test set of its own; put a version trained on a snapshot first.")
     keep_ids, account = common_test_rows(ws, versions)
@@ -146,22 +117,16 @@ def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, p
             progress(i / len(versions), f"Evaluating {v.ref} on {base.ref}'s test set")
         results[v.ref] = evaluate_version(ws, v, base.snapshot_id)
         if account["left_out"]:
-            results[v.ref] = restrict(results[v.ref], keep_ids)
+            results[v.ref] = restrict(results[v.ref], keep_ids, task)
     refs = [v.ref for v in versions]
     first = results[refs[0]]["metrics"]
-    metrics = {}
-    for ref in refs:
-        m = results[ref]["metrics"]
-        metrics[ref] = {
-            **{k: m[k] for k in HEADLINE},
-            "examples": m["examples"],
-            "delta": {k: m[k] - first[k] for k in HEADLINE},
-            "per_class_f1": {name: c["f1"] for name, c in m["per_class"].items()},
-        }
-    diffs = {ref: prediction_diff(results[refs[0]]["rows"], results[ref]["rows"], examples=examples) for ref in refs[1:]}
+    metrics = {ref: task.compare_metrics(results[ref]["metrics"], first) for ref in refs}
+    diffs = {ref: task.prediction_diff(results[refs[0]]["rows"], results[ref]["rows"], examples=examples)
+             for ref in refs[1:]}
     if progress:
         progress(1.0, "Compared")
     return {
+        "task": task.name,
         "versions": refs,
         # examples: rows scored; total: the first version's test rows; left_out: seen in training
         "test_set": {"snapshot_id": base.snapshot_id, "of": base.ref, **account},
@@ -171,7 +136,7 @@ def compare_versions(ws, versions: Sequence, *, examples: int = EXAMPLES_KEPT, p
         "curves": {v.ref: training_curves(v.run_id) for v in versions},
         "confusion": {
             ref: {"labels": results[ref]["classes"], "matrix": results[ref]["metrics"]["confusion_matrix"]}
-            for ref in refs
+            for ref in refs if "confusion_matrix" in results[ref]["metrics"]
         },
         # the contract's key: first version -> second; `prediction_diffs` has first -> each other
         "prediction_diff": diffs[refs[1]],

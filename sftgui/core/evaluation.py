@@ -1,8 +1,9 @@
-"""Evaluate a model on labelled rows: metrics, confusion matrix, per-example predictions, mistakes.
+"""Evaluate a version on the test rows of a snapshot: metrics, per-example predictions, mistakes.
 
 `evaluate_version` is the entry point the CLI, the GUI and compare use; it caches one result per
-(version, snapshot) in the `Evaluation` table (result JSON as a blob). The lower functions work on
-a plain (model, tokenizer) pair so export and tests can use them without a workspace.
+(version, snapshot) in the `Evaluation` table (result JSON as a blob). What a result holds, and
+how the model predicts, is the task's (`Task.predict`, `Task.score`); `evaluate_model` works on a
+plain (model, processor) pair so tests can use it without a workspace.
 """
 
 from __future__ import annotations
@@ -10,124 +11,37 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-import numpy as np
-
-from sftgui.core.metrics import classification_metrics
 from sftgui.errors import UserError
 
-RESULT_FORMAT = 1  # bump when the result's shape changes: older cached results are recomputed
-MISTAKES_KEPT = 20
-DEFAULT_BATCH = 32
-MAX_TOKENS = 512
+
+def evaluate_model(model, processor, rows: Sequence[dict], labels: Sequence[str], *, task=None,
+                   max_length: int | None = None) -> dict:
+    """The task's result of a loaded model on `rows` (dicts with row_id, the input and label)."""
+    from sftgui.core.tasks import get_task
+
+    task = task or get_task(None)
+    outputs = task.predict(model, processor, [r[task.input_column] for r in rows], max_length=max_length)
+    return task.score(rows, labels, outputs)
 
 
-def recorded_length(config: dict | None) -> int | None:
-    """Tokens a version's predictions read, as its config records it: the length recorded for
-    predicting (versions trained since issue 14: what the model reads, as pipeline() on the export
-    does), else the length it was trained with (older versions); None when neither is recorded."""
-    config = config or {}
-    recorded = (config.get("extra") or {}).get("predict_max_length") or config.get("max_length")
-    return int(recorded) if recorded else None
-
-
-def max_length_for(tokenizer, config: dict | None = None) -> int:
-    """The recorded length (`recorded_length`), else what the tokenizer allows (capped)."""
-    recorded = recorded_length(config)
-    if recorded:
-        return recorded
-    limit = getattr(tokenizer, "model_max_length", None) or MAX_TOKENS
-    return int(min(limit, MAX_TOKENS))
-
-
-def predict_proba(
-    model,
-    tokenizer,
-    texts: Sequence[str],
-    *,
-    batch_size: int = DEFAULT_BATCH,
-    max_length: int | None = None,
-) -> np.ndarray:
-    """Class probabilities, one row per text, in the order of `texts`.
-
-    Texts are batched by length (less padding) and put back in place by index, never by position
-    in the batch stream.
-    """
-    import torch
-
-    n_classes = model.config.num_labels
-    out = np.zeros((len(texts), n_classes), dtype=np.float64)
-    if not len(texts):
-        return out
-    max_length = max_length or max_length_for(tokenizer)
-    order = np.argsort([len(t or "") for t in texts], kind="stable")
-    model.eval()
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            enc = tokenizer(
-                [texts[i] or "" for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=max_length,
-                return_tensors="pt",
-            )
-            enc = {k: v.to(model.device) for k, v in enc.items()}
-            logits = model(**enc).logits.float()
-            out[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
-    return out
-
-
-def score_predictions(rows: Sequence[dict], labels: Sequence[str], probs: np.ndarray) -> dict:
-    """Metrics, per-example predictions and the most confident mistakes.
-
-    `rows` are dicts with `row_id`, `text`, `label`; `probs[i]` belongs to `rows[i]`. A row whose
-    label the model does not know counts as a mistake (the label is added to the metrics' classes).
-    """
-    labels = list(labels)
-    known = {name: i for i, name in enumerate(labels)}
-    extra = sorted({r["label"] for r in rows} - known.keys())
-    classes = labels + extra
-    index = {name: i for i, name in enumerate(classes)}
-    predicted = probs.argmax(axis=1) if len(rows) else np.zeros(0, dtype=int)
-    y_true = [index[r["label"]] for r in rows]
-    metrics = classification_metrics(y_true, predicted.tolist(), classes)
-    out_rows = [
-        {
-            "row_id": int(r["row_id"]),
-            "text": r["text"],
-            "label": r["label"],
-            "predicted": labels[int(p)],
-            "confidence": float(probs[i, p]),
-            "probs": [round(float(x), 6) for x in probs[i]],
-        }
-        for i, (r, p) in enumerate(zip(rows, predicted))
+def rows_of(task, table: dict[str, list], split: str) -> list[dict]:
+    """The rows of one split of a snapshot table (a dict of columns) as dicts of the task's
+    columns and row_id; a labelled task keeps only rows with a label."""
+    names = ["row_id", *(name for name, _ in task.columns)]
+    return [
+        {name: table[name][i] for name in names}
+        for i, sp in enumerate(table["split"])
+        if sp == split and (not task.labelled or table[task.label_column][i] is not None)
     ]
-    mistakes = sorted((r for r in out_rows if r["predicted"] != r["label"]), key=lambda r: -r["confidence"])
-    return {
-        "format": RESULT_FORMAT,
-        "labels": labels,
-        "classes": classes,
-        "metrics": metrics,
-        "mistakes": mistakes[:MISTAKES_KEPT],
-        "rows": out_rows,
-    }
-
-
-def evaluate_model(model, tokenizer, rows: Sequence[dict], labels: Sequence[str], **kw) -> dict:
-    probs = predict_proba(model, tokenizer, [r["text"] for r in rows], **kw)
-    return score_predictions(rows, labels, probs)
 
 
 def split_rows(ws, snapshot_id: int, split: str = "test") -> list[dict]:
-    """The rows of one split of a frozen snapshot as `{row_id, text, label}` dicts."""
-    from sftgui.core.data.snapshots import load_snapshot_table
+    """The rows of one split of a frozen snapshot (see `rows_of`); refuses an empty split."""
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+    from sftgui.core.tasks import task_of
 
-    table = load_snapshot_table(ws, snapshot_id).to_pydict()
-    rows = [
-        {"row_id": rid, "text": text, "label": label}
-        for rid, text, label, sp in zip(table["row_id"], table["text"], table["label"], table["split"])
-        if sp == split and label is not None
-    ]
+    task = task_of(get_snapshot(ws, snapshot_id))
+    rows = rows_of(task, load_snapshot_table(ws, snapshot_id).to_pydict(), split)
     if not rows:
         raise UserError(
             f"Dataset snapshot {snapshot_id} has no labelled {split} rows, so there is nothing to "
@@ -136,8 +50,10 @@ def split_rows(ws, snapshot_id: int, split: str = "test") -> list[dict]:
     return rows
 
 
-def _from_stored_predictions(ws, version, snapshot_id: int) -> dict | None:
+def _from_stored_predictions(ws, task, version, snapshot_id: int) -> dict | None:
     """Reuse the test predictions training stored, when they are for this snapshot's test split."""
+    import numpy as np
+
     from sftgui.core.versions import read_predictions
 
     stored = read_predictions(ws, version)
@@ -146,10 +62,11 @@ def _from_stored_predictions(ws, version, snapshot_id: int) -> dict | None:
     if list(stored.get("labels") or version.labels) != list(version.labels):
         return None
     rows = stored.get("rows") or []
-    if not rows or any(len(r.get("probs") or ()) != len(version.labels) for r in rows):
+    width = task.output_width(version.labels)
+    if not rows or any(len(r.get("probs") or ()) != width for r in rows):
         return None
-    probs = np.asarray([r["probs"] for r in rows], dtype=np.float64)
-    return score_predictions(rows, version.labels, probs)
+    outputs = np.asarray([r["probs"] for r in rows], dtype=np.float64)
+    return task.score(rows, version.labels, outputs)
 
 
 def evaluate_version(ws, version, snapshot_id: int | None = None, *, progress=None) -> dict:
@@ -158,8 +75,10 @@ def evaluate_version(ws, version, snapshot_id: int | None = None, *, progress=No
     Computed once per (version, snapshot) and cached; `progress(fraction, message)` is told when
     the model has to run.
     """
+    from sftgui.core.tasks import task_of
     from sftgui.store import evaluations_repo
 
+    task = task_of(version)
     snapshot_id = snapshot_id if snapshot_id is not None else version.snapshot_id
     if snapshot_id is None:
         raise UserError(
@@ -168,21 +87,20 @@ def evaluate_version(ws, version, snapshot_id: int | None = None, *, progress=No
     cached = evaluations_repo.get_evaluation_blob(version.id, snapshot_id)
     if cached and ws.blobs.has(cached):
         result = json.loads(ws.blobs.get_bytes(cached))
-        if result.get("format") == RESULT_FORMAT:
+        if result.get("format") == task.result_format:
             return result
-    result = _from_stored_predictions(ws, version, snapshot_id)
+    result = _from_stored_predictions(ws, task, version, snapshot_id)
     if result is None:
         rows = split_rows(ws, snapshot_id)
         if progress:
             progress(0.0, f"Loading {version.ref}")
         from sftgui.core.predict import loaded_version
 
-        model, tokenizer = loaded_version(ws, version)
+        model, processor = loaded_version(ws, version)
         if progress:
             progress(0.2, f"Predicting {len(rows)} test rows")
-        result = evaluate_model(
-            model, tokenizer, rows, version.labels, max_length=max_length_for(tokenizer, version.config)
-        )
+        result = evaluate_model(model, processor, rows, version.labels, task=task,
+                                max_length=task.max_length(processor, version.config))
     result.update(version=version.ref, version_id=version.id, snapshot_id=snapshot_id, split="test")
     if not ws.readonly:  # a reader (e.g. while training holds the lock) computes without caching
         digest = ws.blobs.put_bytes(json.dumps(result, ensure_ascii=False).encode("utf-8"))
@@ -192,12 +110,13 @@ def evaluate_version(ws, version, snapshot_id: int | None = None, *, progress=No
     return result
 
 
-def summary(result: dict) -> dict:
+def summary(result: dict, task=None) -> dict:
     """The headline numbers of an evaluation result (for lists and JSON output)."""
+    from sftgui.core.tasks import get_task
+
     m = result["metrics"]
-    return {k: m[k] for k in ("accuracy", "macro_f1", "weighted_f1", "examples")}
+    return {**(task or get_task(None)).headline(m), "examples": m.get("examples")}
 
 
 def by_row_id(result: dict) -> dict[int, dict]:
     return {r["row_id"]: r for r in result["rows"]}
-

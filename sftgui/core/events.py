@@ -51,12 +51,14 @@ class StepLogged(Event):
 
 @dataclass(frozen=True)
 class Evaluated(Event):
+    """A validation pass. `metrics` are the task's (`Task.metrics` keys, e.g. accuracy and macro_f1);
+    `to_dict` also puts each one at the top level, where `--json-events` has always had them."""
+
     step: int
     epoch: float
     loss: float | None
-    accuracy: float
-    macro_f1: float
-    per_class: dict = field(default_factory=dict)  # {label: {precision, recall, f1, support}}
+    metrics: dict = field(default_factory=dict)
+    per_class: dict = field(default_factory=dict)  # {label: {precision, recall, f1, support}} (classifiers)
 
 
 @dataclass(frozen=True)
@@ -114,4 +116,7 @@ class Cancelled(Event):
 
 def to_dict(event: Event) -> dict:
     """JSON-ready form: the fields plus `event` (the class name)."""
-    return {"event": type(event).__name__, **dataclasses.asdict(event)}
+    out = {"event": type(event).__name__, **dataclasses.asdict(event)}
+    if isinstance(event, Evaluated):
+        out.update({k: v for k, v in event.metrics.items() if k not in out})
+    return out

@@ -9,22 +9,18 @@ and an existing non-empty folder is only replaced with `force`.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable
 
 from sftgui.core.outpath import check_output, staged
 from sftgui.errors import UserError, disk_full_as_user_error
+from sftgui.store.blobs import sha256_file
 
-FORMATS = ("hf", "zip", "onnx")
 MANIFEST = "sftgui-manifest.json"
 CARD = "README.md"
-ONNX_FILE = "model.onnx"
-ONNX_OPSET = 17
 WEIGHT_SUFFIXES = (".safetensors", ".onnx", ".bin")
 
 Progress = Callable[[float, str], None] | None
@@ -53,11 +49,14 @@ def suggested_name(project_name: str, number: int, fmt: str = "hf") -> str:
     return f"{stem}-v{int(number)}" + {"zip": ".zip", "onnx": ".onnx"}.get(fmt, "")
 
 
+def destination(out, fmt: str, task=None) -> Path:
+    """Where the export lands: a folder for hf/onnx, a `.zip` file for zip. The formats are the
+    task's (`Task.exports`; every task's when none is named)."""
+    from sftgui.core.tasks import registry
 
-def destination(out, fmt: str) -> Path:
-    """Where the export lands: a folder for hf/onnx, a `.zip` file for zip."""
-    if fmt not in FORMATS:
-        raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    formats = task.exports if task is not None else registry.export_formats()
+    if fmt not in formats:
+        raise UserError(f"Unknown export format '{fmt}'; use one of {', '.join(formats)}.")
     if out is None or not str(out).strip():
         raise UserError("--out needs a path; give the folder (or .zip file) to write.")
     out = Path(os.path.abspath(os.path.expanduser(out)))
@@ -72,14 +71,6 @@ def check_destination(out: Path, force: bool, fmt: str = "hf", *, workspace=None
 
 
 # -- files ----------------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def write_manifest(folder: Path, extra: dict | None = None, known: dict | None = None) -> dict:
     """`sftgui-manifest.json`: every other file of the folder with its size and sha256.
 
@@ -122,80 +113,6 @@ def zip_folder(folder: Path, archive: Path) -> None:
                 zf.write(p, f"{root}/{p.relative_to(folder).as_posix()}", compress_type=method)
 
 
-# -- what inference needs ---------------------------------------------------------------------
-def write_reading_length(folder: Path, max_length: int) -> None:
-    """Make the exported tokenizer read what sftgui's predictions read.
-
-    `model_max_length` in tokenizer_config.json is what `truncation=True` cuts at (transformers'
-    default would be the base model's 512 or more); the truncation entry of tokenizer.json makes
-    the `tokenizers` library (e.g. with the ONNX graph) cut there without being asked. A plain
-    `pipeline()` never truncates unless told, which is why predictions read the model's whole
-    reading length: up to it, the two agree with default arguments.
-    """
-    cfg_path = folder / "tokenizer_config.json"
-    if cfg_path.is_file():
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-        cfg["model_max_length"] = int(max_length)
-        cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tok_path = folder / "tokenizer.json"
-    if tok_path.is_file():
-        tok = json.loads(tok_path.read_text(encoding="utf-8"))
-        tok["truncation"] = {"direction": "Right", "max_length": int(max_length), "strategy": "LongestFirst",
-                             "stride": 0}
-        tok_path.write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
-
-
-# -- ONNX -------------------------------------------------------------------------------------
-def onnx_input_names(model, tokenizer) -> list[str]:
-    """The tokenizer's outputs that the model takes, in the model's argument order."""
-    import inspect
-
-    params = list(inspect.signature(model.forward).parameters)
-    made = set(tokenizer.model_input_names)
-    return [p for p in params if p in made]
-
-
-def export_onnx(model_dir: Path, onnx_path: Path) -> list[str]:
-    """Convert the HF classifier in `model_dir` to ONNX with dynamic batch and sequence axes.
-
-    Uses the TorchScript exporter (`dynamo=False`, DESIGN section 7) on the eager attention path,
-    which traces to plain ops that onnxruntime runs everywhere.
-    """
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, attn_implementation="eager")
-    model.eval()
-    names = onnx_input_names(model, tokenizer)
-    sample = tokenizer(["an example text", "a second, longer example text"], padding=True, return_tensors="pt")
-
-    class Logits(torch.nn.Module):  # positional inputs in `names` order; returns the logits only
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *args):
-            return self.inner(**dict(zip(names, args))).logits
-
-    axes = {n: {0: "batch", 1: "sequence"} for n in names}
-    axes["logits"] = {0: "batch"}
-    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
-        # the tracer's notes on shape checks it freezes are expected: the tests check other shapes
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Logits(model),
-            tuple(sample[n] for n in names),
-            str(onnx_path),
-            input_names=names,
-            output_names=["logits"],
-            dynamic_axes=axes,
-            opset_version=ONNX_OPSET,
-            dynamo=False,
-        )
-    return names
-
-
 # -- assembling an export -------------------------------------------------------------------
 def build_export(
     fill_hf_folder: Callable[[Path], object],
@@ -207,17 +124,21 @@ def build_export(
     progress: Progress = None,
     workspace=None,
     own=None,
+    task=None,
 ) -> Path:
     """Write an export from whatever `fill_hf_folder(dest)` writes as a standard HF folder.
 
     `fill_hf_folder` may return {file name: (sha256, bytes)} for files whose hash it computed
     while writing them; the manifest then takes those instead of reading the files again.
-    `facts` feed the model card (see `model_card.render_model_card`).
+    `facts` feed the model card (see `model_card.render_model_card`). The task (default: the
+    one `facts["task"]` names) converts formats beyond hf/zip and writes its part of the card.
     """
     from sftgui import __version__
     from sftgui.core.model_card import render_model_card
+    from sftgui.core.tasks import get_task
 
-    out = destination(out, fmt)
+    task = task or get_task((facts or {}).get("task"))
+    out = destination(out, fmt, task)
     out = check_destination(out, force, fmt, workspace=workspace, own=own)
     facts = {
         **(facts or {}),
@@ -233,13 +154,11 @@ def build_export(
         _tell(progress, 0.05, "Writing the model files")
         filled = fill_hf_folder(folder)
         known = filled if isinstance(filled, dict) else None
-        if fmt == "onnx":
-            _tell(progress, 0.4, "Converting to ONNX")
-            export_onnx(folder, folder / ONNX_FILE)
-            for p in folder.glob("*.safetensors"):  # the graph replaces the PyTorch weights
-                p.unlink()
+        if fmt not in ("hf", "zip"):
+            _tell(progress, 0.4, f"Converting to {fmt.upper()}")
+            task.export_extra(fmt, folder)
         _tell(progress, 0.8, "Writing the model card")
-        (folder / CARD).write_text(render_model_card(facts), encoding="utf-8")
+        (folder / CARD).write_text(render_model_card(facts, task.card_sections(facts)), encoding="utf-8")
         _tell(progress, 0.85, "Writing the manifest")
         write_manifest(folder, {"format": fmt, "name": facts.get("name"), "sftgui_version": __version__}, known)
         if fmt == "zip":
@@ -253,16 +172,17 @@ def build_export(
 def card_facts(ws, version) -> dict:
     """What the model card says about `version`: data, settings, metrics, lineage."""
     from sftgui.core import versions
+    from sftgui.core.tasks import task_of
 
-    from sftgui.core.evaluation import recorded_length
-
+    task = task_of(version)
     config = dict(version.config or {})
     facts = {
         "name": version.ref,
+        "task": task.name,
         "base_model": version.base_model,
         "labels": list(version.labels),
         "config": config,
-        "inference": {"max_length": recorded_length(config), "trained_max_length": config.get("max_length")},
+        "inference": task.inference_facts(config),
         "created_at": version.created_at,
         "metrics": (version.metrics or {}).get("test"),
     }
@@ -297,19 +217,20 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
 
     `out` goes through the output-path guard (never inside a workspace; `own` is a workspace folder
     sftgui itself chose, such as the demo's `exports/`)."""
+    from sftgui.core.tasks import task_of
     from sftgui.core.versions import materialize_version
 
     if version.damaged:
         raise UserError(f"{version.ref} is damaged ({version.damaged}); run 'sftgui verify' before exporting it.")
-    check_destination(destination(out, fmt), force, fmt, workspace=ws.path, own=own)  # before any work
+    task = task_of(version)
+    check_destination(destination(out, fmt, task), force, fmt, workspace=ws.path, own=own)  # before any work
     _tell(progress, 0.0, f"Preparing {version.ref}")
     facts = card_facts(ws, version)
 
     def fill(folder: Path) -> dict:
         hashes: dict = {}  # model.safetensors' sha256, computed while its verified bytes were written
         materialize_version(ws, version, folder, hashes=hashes)
-        if facts["inference"]["max_length"]:
-            write_reading_length(folder, facts["inference"]["max_length"])
+        task.finish_export_folder(folder, facts)  # e.g. the tokenizer reads what sftgui's predictions read
         return hashes
 
     return build_export(
@@ -321,4 +242,5 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
         progress=progress,
         workspace=ws.path,
         own=own,
+        task=task,
     )

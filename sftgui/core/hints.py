@@ -37,15 +37,19 @@ def _draft(project_id: int, *, labelled: bool, scan_limit: int) -> tuple[list[tu
 
 
 def _probs(ws, version, texts: list[str], progress=None) -> np.ndarray:
-    from sftgui.core.evaluation import max_length_for, predict_proba
+    """Class probabilities of the texts, through the task's one prediction path."""
     from sftgui.core.predict import loaded_version
+    from sftgui.core.tasks import task_of
 
+    task = task_of(version)
+    if not version.labels:
+        raise UserError(f"Labelling hints need a model that picks labels; {version.ref} ({task.title}) does not.")
     if progress:
         progress(0.0, f"Loading {version.ref}")
-    model, tokenizer = loaded_version(ws, version)
+    model, processor = loaded_version(ws, version)
     if progress:
         progress(0.1, f"Reading {len(texts)} rows")
-    return predict_proba(model, tokenizer, texts, max_length=max_length_for(tokenizer, version.config))
+    return task.predict(model, processor, texts, max_length=task.max_length(processor, version.config))
 
 
 def uncertainty(probs: np.ndarray, method: str = "margin") -> np.ndarray:

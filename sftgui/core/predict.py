@@ -1,4 +1,4 @@
-"""Try a version on any text: top-k labels with probabilities.
+"""Try a version on any input (a text): the task's answer, e.g. top-k labels with probabilities.
 
 Loading a version rebuilds it from its blobs, which takes a while, so the loaded model is kept
 in-process per version (a small LRU: a person flips between two or three versions at most).
@@ -18,7 +18,7 @@ _lock = threading.Lock()  # the GUI's playground and evaluation workers may load
 
 
 def loaded_version(ws, version):
-    """(model, tokenizer) of `version` in eval mode, loaded once per process."""
+    """(model, processor) of `version` in eval mode, loaded once per process."""
     key = (str(ws.path), version.id)
     with _lock:
         if key in _cache:
@@ -40,25 +40,16 @@ def forget_loaded(version_id: int | None = None) -> None:
             del _cache[key]
 
 
-def rank_labels(labels: Sequence[str], probs, top_k: int | None) -> dict[str, float]:
-    """`{label: probability}` of the k most likely labels, most likely first."""
-    order = sorted(range(len(labels)), key=lambda i: -float(probs[i]))
-    return {labels[i]: float(probs[i]) for i in order[: top_k or len(labels)]}
-
-
 def predict_texts(ws, version, texts: Sequence[str], *, top_k: int | None = None) -> list[dict]:
-    """`[{text, label, scores: {label: probability}}]`, one per text, in order."""
-    from sftgui.core.evaluation import max_length_for, predict_proba
+    """`[{text, label, scores: {label: probability}}]`, one per text, in order (the task's answer)."""
+    from sftgui.core.tasks import task_of
 
     texts = list(texts)
     if not texts or any(not (t or "").strip() for t in texts):
         raise UserError("Give at least one text to predict, and no empty texts.")
     if top_k is not None and top_k < 1:
         raise UserError("--top-k must be 1 or more.")
-    model, tokenizer = loaded_version(ws, version)
-    probs = predict_proba(model, tokenizer, texts, max_length=max_length_for(tokenizer, version.config))
-    out = []
-    for text, p in zip(texts, probs):
-        scores = rank_labels(version.labels, p, top_k)
-        out.append({"text": text, "label": next(iter(scores)), "scores": scores})
-    return out
+    task = task_of(version)
+    model, processor = loaded_version(ws, version)
+    outputs = task.predict(model, processor, texts, max_length=task.max_length(processor, version.config))
+    return [{"text": text, **task.answer(version.labels, out, top_k)} for text, out in zip(texts, outputs)]

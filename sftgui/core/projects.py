@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from sftgui.core.tasks import registry
 from sftgui.errors import UserError, parse_id
 from sftgui.store import projects_repo
 from sftgui.store.entities import Project
 
-TASKS = ("text-classification",)
 
-
-def create_project(ws, name: str, task: str = "text-classification", *, base_model: str | None = None) -> Project:
+def create_project(ws, name: str, task: str = registry.DEFAULT_TASK, *, base_model: str | None = None) -> Project:
     name = (name or "").strip()
     if not name:
         raise UserError("A project needs a name; give one, e.g. 'tickets'.")
     if "@" in name:  # `P@vN` names a version, so a project name cannot contain @
         raise UserError(f"Project names cannot contain '@' ({name!r}); choose another name.")
-    if task not in TASKS:
-        raise UserError(f"Unknown task {task!r}; sftgui supports: {', '.join(TASKS)}.")
+    if task not in registry.names():
+        raise UserError(f"Unknown task {task!r}; sftgui supports: {', '.join(registry.names())}.")
     project = projects_repo.create(name, task, base_model)
     if project is None:
         raise UserError(f"A project named {name!r} already exists; choose another name.")

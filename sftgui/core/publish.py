@@ -26,7 +26,6 @@ from pathlib import Path
 from sftgui.errors import UserError
 
 INSTALL_HINT = "Publishing to MLflow needs the mlflow package; install it with: pip install 'sftgui[mlflow]'."
-TASK = "text-classification"
 TAG_VERSION, TAG_MANIFEST = "sftgui.version", "sftgui.manifest"
 _BATCH = 1000  # metrics per log_batch call (MLflow's own limit)
 
@@ -226,23 +225,19 @@ def _millis(iso: str | None) -> int:
 def _register(client, uri: str, name: str, version, folder: Path, run_id: str):
     """Log the model with the transformers flavour into the run and register it under `name`."""
     import mlflow
-    import transformers
     from transformers.utils import logging as hf_logging
 
-    from sftgui.core.evaluation import max_length_for
+    from sftgui.core.tasks import task_of
 
     hf_logging.disable_progress_bar()
-    pipe = transformers.pipeline(TASK, model=str(folder), tokenizer=str(folder), device="cpu")
-    # sftgui reads each text up to the trained length: so does the published pipeline, when asked
-    # to truncate (pyfunc's model_config below asks on every predict)
-    max_length = max_length_for(pipe.tokenizer, version.config)
-    pipe.tokenizer.model_max_length = max_length
+    # the task's pipeline reads each input as sftgui does (pyfunc's model_config asks on every predict)
+    pipe, flavour_task, model_config = task_of(version).publish_pipeline(folder, version.config)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     with mlflow.start_run(run_id=run_id):
         info = mlflow.transformers.log_model(
-            transformers_model=pipe, name="model", task=TASK, registered_model_name=name,
-            model_config={"truncation": True, "max_length": max_length},
+            transformers_model=pipe, name="model", task=flavour_task, registered_model_name=name,
+            model_config=model_config,
             pip_requirements=_requirements(), await_registration_for=60)
     mv_number = info.registered_model_version
     client.set_model_version_tag(name, mv_number, TAG_VERSION, version.ref)

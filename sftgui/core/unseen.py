@@ -2,8 +2,8 @@
 
 A version "trained on" every train and validation row of its snapshot (validation picks the best
 checkpoint), and on everything its ancestors trained on (it continued from their weights). A test
-row counts as seen when a row with the same id (in the same project) or the same text is among
-them. Splits are kept from snapshot to snapshot now, so this matters for data whose split column
+row counts as seen when a row with the same id (in the same project) or the same input (the
+task's `input_column`: the text) is among them. Splits are kept from snapshot to snapshot now, so this matters for data whose split column
 moved rows, and for workspaces made before splits were kept.
 """
 
@@ -17,22 +17,25 @@ MIN_RELIABLE_ROWS = 30
 
 @dataclass
 class Seen:
-    """Rows some version trained on: (project id, row id) pairs and texts."""
+    """Rows some version trained on: (project id, row id) pairs and inputs (texts)."""
 
     ids: set = field(default_factory=set)
     texts: set = field(default_factory=set)
+    column: str = "text"  # the task's input column, read from each row `has` is asked about
 
     def has(self, project_id: int, row: dict) -> bool:
-        return (project_id, int(row["row_id"])) in self.ids or row.get("text") in self.texts
+        return (project_id, int(row["row_id"])) in self.ids or row.get(self.column) in self.texts
 
 
 def _add_snapshot(ws, seen: Seen, project_id: int, snapshot_id: int, tables: dict) -> None:
-    from sftgui.core.data.snapshots import load_snapshot_table
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+    from sftgui.core.tasks import task_of
 
+    seen.column = task_of(get_snapshot(ws, snapshot_id)).input_column
     if snapshot_id not in tables:
-        tables[snapshot_id] = load_snapshot_table(ws, snapshot_id).select(["row_id", "text", "split"]).to_pydict()
+        tables[snapshot_id] = load_snapshot_table(ws, snapshot_id).select(["row_id", seen.column, "split"]).to_pydict()
     t = tables[snapshot_id]
-    for row_id, text, split in zip(t["row_id"], t["text"], t["split"]):
+    for row_id, text, split in zip(t["row_id"], t[seen.column], t["split"]):
         if split != "test":
             seen.ids.add((project_id, int(row_id)))
             seen.texts.add(text)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit
 
+from sftgui.core.tasks import registry
 from sftgui.errors import UserError
-
-TASK_NAMES = {"text-classification": "Sort texts into categories (text classification)"}
 
 
 class NewProjectDialog(QDialog):
@@ -23,7 +22,7 @@ class NewProjectDialog(QDialog):
         self.name_edit.setPlaceholderText("e.g. Support ticket router")
         form.addRow("&Name:", self.name_edit)
         self.task_combo = QComboBox()
-        for key, text in TASK_NAMES.items():
+        for key, text in registry.titles().items():
             self.task_combo.addItem(text, key)
         form.addRow("&Task:", self.task_combo)
         self.error_label = QLabel()

@@ -320,6 +320,15 @@ def sha256_hex(data) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks (exports' manifests, weights written by torch)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _libc():
     try:
         return ctypes.CDLL(None, use_errno=True)

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from sftgui.core import versions
+from sftgui.core import versions, weights
 from sftgui.errors import UserError
 from tests.store.conftest import logits
 
@@ -131,7 +131,7 @@ def test_materialized_weights_are_what_safetensors_writes_and_their_hash_was_kno
 def test_a_version_without_the_weights_hash_still_materializes_with_the_right_hash(ws, project, tiny, tmp_path, monkeypatch):
     """Manifests from before the `safetensors` entry, or one whose layout no longer matches."""
     model, tok = tiny
-    monkeypatch.setattr(versions, "_weights_file_facts", lambda *a: (lambda: None))
+    monkeypatch.setattr(weights, "weights_file_facts", lambda *a: (lambda: None))
     old = _register(ws, project, model, tok)
     monkeypatch.undo()
     assert "safetensors" not in versions.read_manifest(ws, old)
@@ -142,8 +142,8 @@ def test_a_version_without_the_weights_hash_still_materializes_with_the_right_ha
     new = _register(ws, project, model, tok)
     manifest = versions.read_manifest(ws, new)
     manifest["safetensors"]["header_sha256"] = "0" * 64  # as if the layout had changed since
-    layout = versions._safetensors_layout(manifest["tensors"])
-    digest, size = versions._write_safetensors(ws, new, manifest, layout, tmp_path / "w.safetensors")
+    layout = weights.safetensors_layout(manifest["tensors"])
+    digest, size = weights.write_safetensors(ws, new, manifest, layout, tmp_path / "w.safetensors")
     assert digest == _sha256(tmp_path / "w.safetensors") and size == (tmp_path / "w.safetensors").stat().st_size
 
 
@@ -160,8 +160,8 @@ def test_bf16_weights_materialize_exactly(ws, project, tiny, tmp_path):
 
 
 def test_a_dtype_safetensors_cannot_name_goes_through_torch():
-    assert versions._safetensors_layout({"x": {"dtype": "complex64", "shape": [2]}}) is None
-    header, order = versions._safetensors_layout({"b": {"dtype": "int8", "shape": [3]}, "a": {"dtype": "float32", "shape": [2, 2]}})
+    assert weights.safetensors_layout({"x": {"dtype": "complex64", "shape": [2]}}) is None
+    header, order = weights.safetensors_layout({"b": {"dtype": "int8", "shape": [3]}, "a": {"dtype": "float32", "shape": [2, 2]}})
     assert order == [("a", 16), ("b", 3)] and len(header) % 8 == 0
 
 

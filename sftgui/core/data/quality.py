@@ -169,8 +169,11 @@ def model_folder(project, model_dir=None) -> Path:
 
 def _too_long(project, rows, model_dir, max_length):
     """(row, tokens cut) for texts over the limit. Only texts with more UTF-8 bytes than the limit can
-    be over it (no tokenizer makes more tokens than bytes + 2), so most rows are never tokenized."""
+    be over it (no tokenizer makes more tokens than bytes + 2), so most rows are never tokenized.
+    How long an input is for the model is the task's (`Task.token_lengths`)."""
     import json
+
+    from sftgui.core.tasks import task_of
 
     folder = model_folder(project, model_dir)
     if max_length is None:
@@ -179,15 +182,8 @@ def _too_long(project, rows, model_dir, max_length):
     candidates = [r for r in rows if r[1] and len(r[1].encode("utf-8")) + 2 > max_length]
     if not candidates:
         return max_length, []
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(folder))
-    out = []
-    for i in range(0, len(candidates), 256):
-        chunk = candidates[i : i + 256]
-        ids = tok([r[1] for r in chunk], add_special_tokens=True, truncation=False)["input_ids"]
-        out += [(r, len(x) - max_length) for r, x in zip(chunk, ids) if len(x) > max_length]
-    return max_length, out
+    lengths = task_of(project).token_lengths(folder, [r[1] for r in candidates]) or [0] * len(candidates)
+    return max_length, [(r, n - max_length) for r, n in zip(candidates, lengths) if n > max_length]
 
 
 # -- fixes (each one undoable edit) ----------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Dataset snapshots: the draft frozen into an immutable, content-hashed Parquet blob.
 
 Rows keep their draft row id as `row_id`, so a prediction can be matched to its row through
-training, evaluation and diffs. A row keeps the split it got at its first freeze in every later
-snapshot (recorded on the draft row), so a test row never becomes a training row. The hash covers the logical content (row id, text, label,
-split), so freezing an unchanged draft again finds the snapshot it made before.
+training, evaluation and diffs. The columns between row_id and split, which draft rows are kept
+and how splits are stratified are the project's task's (`Task.columns`, `Task.snapshot_row`,
+`Task.stratify_by`). A row keeps the split it got at its first freeze in every later snapshot
+(recorded on the draft row), so a test row never becomes a training row. The hash covers the
+logical content (row id, the task's columns, split), so freezing an unchanged draft again finds
+the snapshot it made before.
 """
 
 from __future__ import annotations
@@ -18,17 +21,22 @@ from pathlib import Path
 
 from sftgui.core.data import splits as sp
 from sftgui.core.projects import get_project
+from sftgui.core.tasks import get_task, task_of
 from sftgui.errors import UserError
 from sftgui.store import draft_repo, snapshots_repo
 from sftgui.store.entities import DatasetSnapshot
 
-COLUMNS = ("row_id", "text", "label", "split")
+
+def columns(task) -> tuple[str, ...]:
+    """A snapshot's columns: row_id, the task's columns, split."""
+    return ("row_id", *(name for name, _ in task.columns), "split")
 
 
-def _schema():
+def _schema(task):
     import pyarrow as pa
 
-    return pa.schema([("row_id", pa.int64()), ("text", pa.string()), ("label", pa.string()), ("split", pa.string())])
+    return pa.schema([("row_id", pa.int64()), *((name, getattr(pa, kind)()) for name, kind in task.columns),
+                      ("split", pa.string())])
 
 
 def content_hash(rows) -> str:
@@ -46,7 +54,8 @@ def latest_snapshot_splits(ws, project) -> dict[int, tuple[str, str | None]]:
     if not snaps:
         return {}
     table = load_snapshot_table(ws, snaps[-1].id).to_pydict()
-    return {int(r): (s, t) for r, s, t in zip(table["row_id"], table["split"], table["text"])}
+    inputs = table[task_of(project).input_column]
+    return {int(r): (s, t) for r, s, t in zip(table["row_id"], table["split"], inputs)}
 
 
 def _keep_splits(kept, before: dict) -> list[str | None]:
@@ -61,19 +70,21 @@ def _keep_splits(kept, before: dict) -> list[str | None]:
 
 
 def _rows_to_freeze(project) -> tuple[list[tuple], dict]:
-    """The draft rows a snapshot takes (labelled, with text) and the count of each kind left out."""
-    kept, unlabelled, empty, seen, duplicates = [], 0, 0, set(), 0
+    """The draft rows a snapshot takes (the task's `snapshot_row`: labelled, with text) as
+    `(row_id, *task columns, split)`, and the count of each kind left out."""
+    task = task_of(project)
+    kept, skipped, seen, duplicates = [], {"unlabelled": 0, "empty": 0}, set(), 0
     for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
-        if label is None:
-            unlabelled += 1
-        elif text is None or not text.strip():
-            empty += 1
+        values, why = task.snapshot_row(text, label)
+        if values is None:
+            skipped[why] += 1
         else:
-            kept.append((row_id, text, label, split))
+            kept.append((row_id, *values, split))
             duplicates += text in seen
             seen.add(text)
-    counts = {"draft_rows": len(kept) + unlabelled + empty, "rows": len(kept), "skipped_unlabelled": unlabelled,
-              "skipped_empty": empty, "duplicates_kept": duplicates}
+    counts = {"draft_rows": len(kept) + sum(skipped.values()), "rows": len(kept),
+              "skipped_unlabelled": skipped["unlabelled"], "skipped_empty": skipped["empty"],
+              "duplicates_kept": duplicates}
     return kept, counts
 
 
@@ -107,7 +118,8 @@ class SnapshotPlan:
     """A snapshot as it would be frozen now, before anything is written (training checks it first)."""
 
     project_id: int
-    rows: list  # (row_id, text, label, split)
+    task: str  # the project's task: its columns are the rows' middle values
+    rows: list  # (row_id, *task columns, split): (row_id, text, label, split) for text classification
     digest: str
     meta: dict
     label_counts: dict
@@ -116,24 +128,26 @@ class SnapshotPlan:
 
     def columns(self) -> dict[str, list]:
         """The rows as `load_snapshot_table(...).to_pydict()` gives them."""
-        return {c: [r[i] for r in self.rows] for i, c in enumerate(COLUMNS)}
+        return {c: [r[i] for r in self.rows] for i, c in enumerate(columns(get_task(self.task)))}
 
 
 def plan_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> SnapshotPlan:
-    """Labelled rows with text; each row keeps the split it was first given (the split column wins);
-    new rows are split stratified so the fractions hold. Reads only."""
+    """The rows the task keeps (labelled rows with text); each row keeps the split it was first given
+    (the split column wins); new rows are split (stratified, when the task says by what) so the
+    fractions hold. Reads only."""
     project = get_project(ws, project)
+    task = task_of(project)
     fractions = sp.check_fractions(fractions)
     kept, counts = _rows_to_freeze(project)
     if not kept:
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
-    labels = [r[2] for r in kept]
-    by_column = any(r[3] for r in kept)
+    strata = task.stratify_by([r[1:-1] for r in kept])
+    by_column = any(r[-1] for r in kept)
     recorded = draft_repo.assigned_splits(project.id)
     before = recorded or latest_snapshot_splits(ws, project)
     previous = _keep_splits(kept, before)
-    assigned = sp.sticky(labels, previous, [r[3] for r in kept], seed=seed, fractions=fractions)
-    rows = [(r[0], r[1], r[2], s) for r, s in zip(kept, assigned)]
+    assigned = sp.sticky(strata or [""] * len(kept), previous, [r[-1] for r in kept], seed=seed, fractions=fractions)
+    rows = [(*r[:-1], s) for r, s in zip(kept, assigned)]
     fresh = {r[0]: s for r, s in zip(kept, assigned) if r[0] not in recorded}
     meta = {
         "seed": seed,
@@ -143,8 +157,9 @@ def plan_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS)
         "splits_new": sum(1 for p in previous if not p),
         **{k: counts[k] for k in ("draft_rows", "skipped_unlabelled", "skipped_empty", "duplicates_kept")},
     }
-    return SnapshotPlan(project.id, rows, content_hash(rows), meta, dict(sorted(Counter(labels).items())),
-                        dict(Counter(assigned)), fresh)
+    label_counts = dict(sorted(Counter(strata).items())) if strata is not None else {}
+    return SnapshotPlan(project.id, task.name, rows, content_hash(rows), meta, label_counts, dict(Counter(assigned)),
+                        fresh)
 
 
 def store_snapshot(ws, plan: SnapshotPlan) -> DatasetSnapshot:
@@ -156,7 +171,9 @@ def store_snapshot(ws, plan: SnapshotPlan) -> DatasetSnapshot:
     if found is not None:
         draft_repo.record_assigned_splits(plan.fresh_splits)
         return found
-    table = pa.Table.from_arrays([pa.array(col) for col in zip(*plan.rows)], schema=_schema())
+    schema = _schema(get_task(plan.task))
+    table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*plan.rows), schema)],
+                                 schema=schema)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd")
     blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
@@ -190,7 +207,8 @@ def list_snapshots(ws, project) -> list[DatasetSnapshot]:
 
 
 def load_snapshot_table(ws, snapshot_id):
-    """The snapshot's rows as a pyarrow Table (row_id, text, label, split); the blob is verified."""
+    """The snapshot's rows as a pyarrow Table (`columns(task)`: row_id, text, label, split for text
+    classification); the blob is verified."""
     import pyarrow.parquet as pq
 
     snap = get_snapshot(ws, snapshot_id)
@@ -205,19 +223,20 @@ def check_trainable(ws, snapshot_id) -> DatasetSnapshot:
 
 
 # -- diff and export ------------------------------------------------------------------------------
-def _labels_by_text(table) -> dict[str, str]:
+def _labels_by_text(task, table) -> dict[str, str]:
     out: dict[str, Counter] = {}
-    for text, label in zip(table.column("text").to_pylist(), table.column("label").to_pylist()):
+    labels = table.column(task.label_column).to_pylist() if task.labelled else [None] * table.num_rows
+    for text, label in zip(table.column(task.input_column).to_pylist(), labels):
         out.setdefault(text, Counter())[label] += 1
     return {t: c.most_common(1)[0][0] for t, c in out.items()}
 
 
-def split_moves(left_table, right_table, *, examples: int = 5) -> dict:
-    """Rows in both snapshots (by row id, else by text) whose split changed: `{count, by_move:
-    {"test -> train": n}, examples}`. Kept splits make this 0 unless a split column moved rows."""
+def split_moves(left_table, right_table, *, examples: int = 5, column: str = "text") -> dict:
+    """Rows in both snapshots (by row id, else by input `column`) whose split changed: `{count,
+    by_move: {"test -> train": n}, examples}`. Kept splits make this 0 unless a split column moved rows."""
     def splits_of(table):
-        cols = table.select(["row_id", "text", "split"]).to_pydict()
-        return dict(zip(cols["row_id"], zip(cols["text"], cols["split"])))
+        cols = table.select(["row_id", column, "split"]).to_pydict()
+        return dict(zip(cols["row_id"], zip(cols[column], cols["split"])))
 
     left, right = splits_of(left_table), splits_of(right_table)
     left_by_text = {t: s for t, s in left.values()}
@@ -234,14 +253,15 @@ def split_moves(left_table, right_table, *, examples: int = 5) -> dict:
 
 
 def diff_snapshots(ws, a, b, *, examples: int = 5) -> dict:
-    """Rows added, removed and relabelled from snapshot a to b (matched by text), and rows whose
-    split moved (`moved`)."""
+    """Rows added, removed and relabelled from snapshot a to b (matched by the input, the text), and
+    rows whose split moved (`moved`)."""
+    task = task_of(get_snapshot(ws, a))
     left_table, right_table = load_snapshot_table(ws, a), load_snapshot_table(ws, b)
-    left, right = _labels_by_text(left_table), _labels_by_text(right_table)
+    left, right = _labels_by_text(task, left_table), _labels_by_text(task, right_table)
     added = [t for t in right if t not in left]
     removed = [t for t in left if t not in right]
     relabelled = [t for t in right if t in left and left[t] != right[t]]
-    moves = split_moves(left_table, right_table, examples=examples)
+    moves = split_moves(left_table, right_table, examples=examples, column=task.input_column)
     return {
         "from": get_snapshot(ws, a).id,
         "to": get_snapshot(ws, b).id,
@@ -278,12 +298,13 @@ def export_snapshot_csv(ws, snapshot_id, out, *, force: bool = False) -> Path:
 
     out = check_output(out, force=force, workspace=getattr(ws, "path", None))
     table = load_snapshot_table(ws, snapshot_id)
+    names = columns(task_of(get_snapshot(ws, snapshot_id)))
     with disk_full_as_user_error("the CSV file", out.parent), \
             staged(out, force=force, workspace=getattr(ws, "path", None)) as tmp:
         with open(tmp, "x", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
-            w.writerow(COLUMNS)
+            w.writerow(names)
             for batch in table.to_batches(max_chunksize=5000):
-                cols = [batch.column(c).to_pylist() for c in COLUMNS]
+                cols = [batch.column(c).to_pylist() for c in names]
                 w.writerows([csv_safe(v) for v in row] for row in zip(*cols))
     return out

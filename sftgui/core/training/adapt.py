@@ -43,16 +43,18 @@ def apply_freeze(model, freeze: str) -> list[str]:
     return [name for name, p in model.named_parameters() if id(p) in frozen_ids]
 
 
-def apply_lora(model, *, r: int, alpha: int, dropout: float):
-    """Wrap the model with LoRA adapters (peft); the classification head trains fully."""
-    from peft import LoraConfig, TaskType, get_peft_model
+def apply_lora(model, *, r: int, alpha: int, dropout: float, task_type):
+    """Wrap the model with LoRA adapters (peft); `task_type` is the task's peft task type
+    (`Task.lora_task_type()`: for a classifier peft then trains the head fully)."""
+    from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout)
+    kind = task_type
+    config = LoraConfig(task_type=kind, r=r, lora_alpha=alpha, lora_dropout=dropout)
     try:
         return get_peft_model(model, config)
     except ValueError:
         # peft has no default target layers for this architecture: adapt every linear layer.
-        config = LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout,
+        config = LoraConfig(task_type=kind, r=r, lora_alpha=alpha, lora_dropout=dropout,
                             target_modules="all-linear")
         return get_peft_model(model, config)
 

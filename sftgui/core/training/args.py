@@ -8,9 +8,6 @@ from pathlib import Path
 from sftgui.config import TrainConfig
 from sftgui.core.training.hardware import Hardware
 
-# accuracy and F1 are compared with the validation loss as the tie-breaker (see session._compute_metrics)
-BEST_METRIC = {"accuracy": ("eval_select_accuracy", True), "macro_f1": ("eval_select_macro_f1", True),
-               "loss": ("eval_loss", False)}
 
 
 def total_steps(config: TrainConfig, n_train: int, batch_size: int, grad_accumulation: int) -> int:
@@ -21,7 +18,7 @@ def total_steps(config: TrainConfig, n_train: int, batch_size: int, grad_accumul
 
 
 def build_training_args(config: TrainConfig, output_dir: Path, hw: Hardware, *, n_train: int,
-                        batch_size: int | None = None, grad_accumulation: int | None = None):
+                        batch_size: int | None = None, grad_accumulation: int | None = None, task=None):
     from transformers import TrainingArguments
 
     batch_size = batch_size or config.batch_size
@@ -30,7 +27,10 @@ def build_training_args(config: TrainConfig, output_dir: Path, hw: Hardware, *, 
     # About 50 log lines per run: enough for a smooth curve, cheap for big runs.
     log_steps = config.log_steps or max(1, steps // 50)
     by_steps = config.eval_steps > 0
-    metric, greater = BEST_METRIC[config.early_stopping_metric]
+    from sftgui.core.tasks import get_task
+
+    # the best-checkpoint rule is the task's (classifiers break ties by the validation loss)
+    metric, greater = (task or get_task(config.task)).checkpoint_metric(config.early_stopping_metric)
     return TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=float(config.epochs),

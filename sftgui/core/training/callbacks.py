@@ -16,7 +16,7 @@ from sftgui.core import events as ev
 
 class BridgeCallback(TrainerCallback):
     def __init__(self, run_id: int, sink, cancel, *, cancel_file: Path, effective_batch: int,
-                 eval_details: dict, started: dict):
+                 eval_details: dict, started: dict, metric_keys: tuple[str, ...]):
         self.run_id = run_id
         self.sink = sink
         self.cancel = cancel
@@ -24,6 +24,7 @@ class BridgeCallback(TrainerCallback):
         self.effective_batch = effective_batch
         self.eval_details = eval_details  # filled by compute_metrics with per-class figures
         self.started = started  # the Started event's fields the Trainer does not know
+        self.metric_keys = tuple(metric_keys)  # the task's validation metrics (Evaluated.metrics)
         self.points: list[tuple[int, float | None, str, float]] = []  # flushed to the db by the engine
         self.stopped = False
         self.start_step = 0
@@ -77,13 +78,12 @@ class BridgeCallback(TrainerCallback):
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         metrics = metrics or {}
         step, epoch = state.global_step, float(state.epoch or 0.0)
-        for key in ("eval_loss", "eval_accuracy", "eval_macro_f1"):
+        for key in ("eval_loss", *(f"eval_{k}" for k in self.metric_keys)):
             if metrics.get(key) is not None:
                 self.points.append((step, epoch, key, float(metrics[key])))
+        values = {k: float(metrics.get(f"eval_{k}", 0.0)) for k in self.metric_keys}
         self.sink(ev.Evaluated(self.run_id, step=step, epoch=epoch, loss=_f(metrics.get("eval_loss")),
-                               accuracy=float(metrics.get("eval_accuracy", 0.0)),
-                               macro_f1=float(metrics.get("eval_macro_f1", 0.0)),
-                               per_class=dict(self.eval_details.get("per_class", {}))))
+                               metrics=values, per_class=dict(self.eval_details.get("per_class", {}))))
 
     def on_save(self, args, state, control, **kwargs):
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"

@@ -133,14 +133,6 @@ class WorkerSession(TrainingSession):
     def _smaller_batch(self) -> None:
         raise _OutOfMemory
 
-    def _parent_test(self):
-        found = self.job.get("parent_test")
-        if not found:
-            return None
-        import datasets
-
-        return self.prep.source.version, found["snapshot_id"], datasets.load_from_disk(found["folder"])
-
 
 def _prep(job: dict, package: Path):
     """What the engine's _Prepared holds, rebuilt from the package (no workspace, no database)."""
@@ -148,14 +140,13 @@ def _prep(job: dict, package: Path):
 
     from sftgui.config import TrainConfig
     from sftgui.core.training.engine import _Prepared
-    from sftgui.core.training.tasks import get_task
+    from sftgui.core.tasks import get_task
 
     parent = job.get("parent")
     version = None
     if parent:
         version = SimpleNamespace(id=parent["id"], number=parent["number"], ref=parent["ref"],
-                                  labels=parent["labels"], snapshot_id=parent["snapshot_id"],
-                                  metrics={"accuracy": parent["accuracy"]})
+                                  labels=parent["labels"], snapshot_id=parent["snapshot_id"], metrics={})
     source = SimpleNamespace(folder=Path(job["model_folder"]), base_model=job["base_model"], version=version)
     snapshot = SimpleNamespace(id=job["snapshot"]["id"], hash=job["snapshot"]["hash"])
     rows = feather.read_table(str(package / "rows.arrow")).to_pydict()
@@ -196,7 +187,7 @@ def _save_result(session: WorkerSession, outcome, result: Path) -> None:
         metrics.setdefault("training", {}).update(processes=session.world, batch_size=session.batch * session.world,
                                                    batch_size_per_process=session.batch)
         model.save_pretrained(tmp / "model")
-        session.tokenizer.save_pretrained(tmp / "model")
+        session.processor.save_pretrained(tmp / "model")
         (tmp / "metrics.json").write_text(json.dumps(metrics, default=float), encoding="utf-8")
         if predictions is not None:
             (tmp / "predictions.json").write_text(json.dumps(predictions), encoding="utf-8")

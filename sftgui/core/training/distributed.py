@@ -89,9 +89,9 @@ def join(processes: int, launch: dict, log=None) -> int:
 
 
 # -- the run package --------------------------------------------------------------------------
-def _data_folder(data: dict, package: Path) -> str:
+def _data_folder(data: dict, target: Path) -> str:
     """The folder of the tokenized splits: the workspace cache's own when it came from there (no copy),
-    else written into the package."""
+    else written to `target` in the package."""
     import datasets
 
     files = [f["filename"] for split in data.values() for f in split.cache_files]
@@ -99,16 +99,13 @@ def _data_folder(data: dict, package: Path) -> str:
         folder = Path(files[0]).parents[1]
         if (folder / "dataset_dict.json").is_file():
             return str(folder)
-    target = package / "data"
     datasets.DatasetDict(data).save_to_disk(str(target))
     return str(target)
 
 
-def _write_package(prep, run_id: int, out_dir: Path, tokenizer, data: dict, resume_from) -> Path:
+def _write_package(prep, run_id: int, out_dir: Path, data: dict, resume_from) -> Path:
     import pyarrow as pa
     import pyarrow.feather as feather
-
-    from sftgui.core.training.session import parent_test_data
 
     package = out_dir / PACKAGE
     if package.exists():
@@ -122,17 +119,12 @@ def _write_package(prep, run_id: int, out_dir: Path, tokenizer, data: dict, resu
         "run_id": run_id, "run_dir": str(out_dir), "config": prep.config.to_dict(), "task": prep.config.task,
         "labels": list(prep.labels), "parent_labels": prep.parent_labels, "model_folder": str(prep.source.folder),
         "base_model": prep.source.base_model, "snapshot": {"id": prep.snapshot.id, "hash": prep.snapshot.hash},
-        "data": _data_folder(data, package), "resume_from": resume_from,
+        "data": _data_folder(data, package / "data"), "resume_from": resume_from,
         "coordinator": {"pid": os.getpid(), "host": socket.gethostname()}, "parent": None,
     }
-    found = parent_test_data(prep, tokenizer, prep.config.max_length)
-    if parent is not None:
+    if parent is not None:  # the workers load the parent's head; the forgetting check is the coordinator's
         job["parent"] = {"id": parent.id, "number": parent.number, "ref": parent.ref, "labels": list(parent.labels),
-                         "snapshot_id": parent.snapshot_id, "accuracy": (parent.metrics or {}).get("accuracy")}
-    if found is not None:
-        _, snapshot_id, test = found
-        test.save_to_disk(str(package / "parent_test"))
-        job["parent_test"] = {"snapshot_id": snapshot_id, "folder": str(package / "parent_test")}
+                         "snapshot_id": parent.snapshot_id}
     (package / JOB).write_text(json.dumps(job, indent=1), encoding="utf-8")
     return package
 
@@ -167,11 +159,11 @@ class LaunchedSession:
         self.batch, self.accum = int(self.config.batch_size), int(self.config.grad_accumulation)
         self.samples_per_second = None
         self.log_path = Path(prep.ws.logs) / f"run-{run_id}-workers.log"
-        self.emit(ev.Preparing(run_id, "Loading the tokenizer"))
-        self.tokenizer = prep.task.load_tokenizer(prep.source.folder)
+        self.emit(ev.Preparing(run_id, f"Loading the {prep.task.processor_name}"))
+        self.processor = prep.task.load_processor(prep.source.folder)
         self.emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows for {self.processes} processes"))
-        self.data, _ = prep.task.tokenized(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer,
-                                           prep.rows, prep.labels, self.config.max_length)
+        self.data, _ = prep.task.prepare(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.processor,
+                                         prep.rows, prep.labels, self.config.max_length)
         self.package = None
         self._result = None
 
@@ -188,7 +180,7 @@ class LaunchedSession:
         from sftgui.core.training.session import Outcome, smaller_batch
 
         while True:
-            self.package = _write_package(self.prep, self.run_id, self.out_dir, self.tokenizer, self.data, resume_from)
+            self.package = _write_package(self.prep, self.run_id, self.out_dir, self.data, resume_from)
             self._write_batch()
             code = self._launch_and_relay()
             result = self.package / RESULT / "outcome.json"
@@ -263,17 +255,23 @@ class LaunchedSession:
     # -- the version ---------------------------------------------------------------------------
     def finish(self, wall_s: float):
         """Rank 0 measured the best model and saved it; it becomes the project's next version."""
-        from sftgui.core.training.session import register_result
+        from transformers.utils import logging as hf_logging
 
+        from sftgui.core.training.session import forgetting_check, register_result
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars on stderr
         self.emit(ev.Preparing(self.run_id, "Saving the new model as a version"))
         folder = self.package / RESULT
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
         predictions_file = folder / "predictions.json"
         predictions = json.loads(predictions_file.read_text(encoding="utf-8")) if predictions_file.is_file() else None
         metrics.setdefault("training", {})["wall_s"] = wall_s
-        model = self.prep.task.load_model(folder / "model", self.prep.labels)
-        tokenizer = self.prep.task.load_tokenizer(folder / "model")
-        version = register_result(self.prep, self.run_id, model, tokenizer, config=self.run_fields()["config"],
+        model = self.prep.task.load_model(folder / "model", self.prep.labels).eval()
+        processor = self.prep.task.load_processor(folder / "model")
+        forgetting = forgetting_check(self.prep, model, processor)  # needs the workspace: here, not in a worker
+        if forgetting:
+            metrics["forgetting"] = forgetting
+        version = register_result(self.prep, self.run_id, model, processor, config=self.run_fields()["config"],
                                   metrics=metrics, predictions=predictions)
         return version, metrics
 
@@ -325,10 +323,15 @@ def _last_error(log_path: Path) -> str:
         lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-400:]
     except OSError:
         return ""
+    def error(line: str) -> bool:
+        return ("Error:" in line or "Exception:" in line or line.endswith("Error")) and "ChildFailedError" not in line
+
+    for line in reversed(lines):  # a worker's own error first: torchrun prefixes its lines "[rank1]:"
+        if line.startswith("[rank") and error(line):
+            return f": {line.split(']:', 1)[-1].strip()[:200]}"
     for line in reversed(lines):
-        text = line.split("]:", 1)[-1].strip()  # torchrun prefixes "[rank1]:"
-        if text and (text.endswith("Error") or "Error:" in text or "Exception:" in text) and not text.startswith("File "):
-            return f": {text[:200]}"
+        if error(line.strip()):
+            return f": {line.strip()[:200]}"
     for line in reversed(lines):
         if "exitcode" in line or "Signal" in line:
             return f": {line.strip()[:200]}"

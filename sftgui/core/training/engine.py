@@ -141,17 +141,19 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
     from sftgui.core.catalog import resolve_model
     from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table, plan_snapshot, store_snapshot
     from sftgui.core.projects import get_project
-    from sftgui.core.training.tasks import get_task
+    from sftgui.core.tasks import get_task
 
     project = get_project(ws, config.project)
-    if project.task != config.task:
-        config = config.replace(task=project.task)
-    task = get_task(config.task)
+    task = get_task(project.task)
+    if project.task != config.task:  # the project's task decides; so does its default metric
+        metric = config.early_stopping_metric
+        config = config.replace(task=project.task,
+                                early_stopping_metric=metric if metric in task.watchable_metrics() else None)
     source = resolve_model(ws, config.model, project)
     if source.version is not None and source.version.project_id != project.id:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
-    tokenizer = _check_loads(task, source.folder, config)
+    processor = _check_loads(task, source.folder, config)
     plan = snapshot = None
     if config.snapshot_id is None:
         plan = plan_snapshot(ws, project)
@@ -165,12 +167,13 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
     parent_labels = list(source.version.labels) if source.version is not None else None
     labels = task.label_set(rows, parent_labels)
     if config.max_length == AUTO_LENGTH:  # record the chosen length
-        length = task.auto_max_length(tokenizer, source.folder, rows)
+        length = task.auto_max_length(processor, source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
     # Training cuts texts at max_length (speed); predictions read what the model can, as a plain
     # pipeline() on the exported folder does, so the app and the export give the same answer.
-    predict_length = max(int(config.max_length), task.reading_limit(tokenizer, source.folder))
-    config = config.replace(extra={**config.extra, "predict_max_length": predict_length})
+    limit = task.reading_limit(processor, source.folder)
+    if limit is not None:
+        config = config.replace(extra={**config.extra, "predict_max_length": max(int(config.max_length), limit)})
     if config.group_by_length == "auto":
         n_train = sum(1 for s in rows["split"] if s == "train")
         config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,
@@ -182,8 +185,8 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
 
 
 def _check_loads(task, folder: Path, config: TrainConfig):
-    """The model's config and tokenizer load (a file that parses as JSON can still be no tokenizer),
-    and the settings fit the model (--freeze N needs N layers). Returns the tokenizer."""
+    """The model's config and the task's processor (the tokenizer) load (a file that parses as JSON can
+    still be no tokenizer), and the settings fit the model (--freeze N needs N layers). Returns the processor."""
     from transformers import AutoConfig
 
     try:
@@ -191,16 +194,17 @@ def _check_loads(task, folder: Path, config: TrainConfig):
     except Exception as exc:  # noqa: BLE001 - transformers raises many kinds for a broken config
         raise UserError(f"The model config in {folder} cannot be loaded ({type(exc).__name__}); the folder looks "
                         "damaged: download or copy the model again.") from None
+    word = task.processor_name
     try:
-        tokenizer = task.load_tokenizer(folder)
+        processor = task.load_processor(folder)
     except Exception as exc:  # noqa: BLE001 - tokenizers raises plain Exception for a broken tokenizer.json
-        raise UserError(f"The tokenizer in {folder} cannot be loaded ({type(exc).__name__}); its tokenizer files "
+        raise UserError(f"The {word} in {folder} cannot be loaded ({type(exc).__name__}); its {word} files "
                         "look damaged: download or copy the model again.") from None
     layers = getattr(model_config, "num_hidden_layers", None)
     if config.freeze_layers and isinstance(layers, int) and config.freeze_layers > layers:
         raise UserError(f"The model has {layers} layers, so it cannot freeze the first {config.freeze_layers}; "
                         f"choose a number from 0 to {layers}, embeddings or all-but-head.")
-    return tokenizer
+    return processor
 
 
 # -- execute: the run row exists; every failure is recorded on it --------------------------------

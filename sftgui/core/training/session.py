@@ -1,5 +1,8 @@
 """One training attempt around the Hugging Face Trainer: build, train (with the out-of-memory
-retry), then turn the best checkpoint into a model version with its metrics and predictions."""
+retry), then turn the best checkpoint into a model version with its metrics and predictions.
+
+What depends on what is learned (processor, model-ready rows, model, collator, metrics, the
+prediction of the test rows) is asked of the task, `prep.task`."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from sftgui.core import events as ev
-from sftgui.core.metrics import classification_metrics
 from sftgui.errors import UserError
 from sftgui.store import runs_repo
 
@@ -20,18 +22,6 @@ from sftgui.store import runs_repo
 class Outcome:
     stopped: bool
     step: int
-
-
-def predict_by_row_id(trainer, dataset) -> dict[int, np.ndarray]:
-    """row_id -> class probabilities. The Trainer may return rows in another order (length-grouped
-    sampling), so the row ids that travelled with each batch say which row each prediction is."""
-    out = trainer.predict(dataset)
-    logits = out.predictions[0] if isinstance(out.predictions, tuple) else out.predictions
-    _, row_ids = out.label_ids
-    logits = logits.astype(np.float64)
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    return {int(r): probs[i] for i, r in enumerate(np.asarray(row_ids).reshape(-1))}
 
 
 class TrainingSession:
@@ -46,16 +36,16 @@ class TrainingSession:
         self.trainer = self.bridge = None
         self.samples_per_second = None
         self.eval_details: dict = {}
-        self._emit(ev.Preparing(run_id, "Loading the tokenizer"))
-        self.tokenizer = prep.task.load_tokenizer(prep.source.folder)
+        self._emit(ev.Preparing(run_id, f"Loading the {prep.task.processor_name}"))
+        self.processor = prep.task.load_processor(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
         self.data, self.cache_hit = self._load_data()
 
     def _load_data(self):
-        """({split: tokenized dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""
+        """({split: model-ready dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""
         prep = self.prep
-        return prep.task.tokenized(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.tokenizer, prep.rows,
-                                   prep.labels, self.config.max_length)
+        return prep.task.prepare(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.processor, prep.rows,
+                                 prep.labels, self.config.max_length)
 
     # -- events and curves ------------------------------------------------------------------
     def _emit(self, event) -> None:
@@ -96,12 +86,13 @@ class TrainingSession:
         model = prep.task.load_model(prep.source.folder, prep.labels, parent_labels=prep.parent_labels,
                                      dropout=cfg.dropout)
         if cfg.lora:
-            model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout)
+            model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout,
+                               task_type=prep.task.lora_task_type())
         else:
             apply_freeze(model, cfg.freeze)
         fast_dropout = use_fast_dropout(model) if self.hw.device == "cpu" else []
         args = build_training_args(cfg, self.out_dir, self.hw, n_train=len(self.data["train"]),
-                                   batch_size=self.batch, grad_accumulation=self.accum)
+                                   batch_size=self.batch, grad_accumulation=self.accum, task=prep.task)
         started = dict(epochs=float(cfg.epochs), device=self.hw.device, precision=self.hw.precision,
                        fast_paths=fast_path_sentences(self.hw, group_by_length=cfg.group_by_length,
                                                       cache_hit=self.cache_hit, fast_dropout=bool(fast_dropout)),
@@ -110,7 +101,8 @@ class TrainingSession:
         self.bridge = BridgeCallback(self.run_id, self._emit, self.cancel,
                                      cancel_file=self.out_dir / "cancel",
                                      effective_batch=self.batch * self.accum,
-                                     eval_details=self.eval_details, started=started)
+                                     eval_details=self.eval_details, started=started,
+                                     metric_keys=prep.task.validation_metrics)
         callbacks = [self.bridge]
         if cfg.early_stopping:
             callbacks.append(EarlyStoppingCallback(cfg.early_stopping_patience, cfg.early_stopping_threshold))
@@ -120,24 +112,19 @@ class TrainingSession:
             loss_func = weighted_loss(torch.tensor(weights, dtype=torch.float32), cfg.label_smoothing)
         self.trainer = RowIdTrainer(
             model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
-            processing_class=self.tokenizer, data_collator=prep.task.collator(self.tokenizer),
+            processing_class=self.processor, data_collator=prep.task.collator(self.processor),
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
-            compute_loss_func=loss_func, group_by_length=bool(cfg.group_by_length))
+            compute_loss_func=loss_func,
+            train_lengths=prep.task.lengths(self.data["train"]) if cfg.group_by_length else None)
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
         self.trainer.remove_callback(ProgressCallback)
 
     def _compute_metrics(self, p) -> dict:
-        logits = p.predictions[0] if isinstance(p.predictions, tuple) else p.predictions
-        labels, _row_ids = p.label_ids
-        m = classification_metrics(np.asarray(labels).reshape(-1), logits.argmax(axis=-1), self.prep.labels)
+        metrics, details = self.prep.task.training_metrics(p, self.prep.labels)
         self.eval_details.clear()
-        self.eval_details.update(m)
-        # Ties in accuracy/F1 are common on small validation sets: break them by the loss, so the
-        # best checkpoint is the most confident of the equally accurate ones, not the earliest.
-        loss = min(_cross_entropy(logits, np.asarray(labels).reshape(-1)), 100.0)
-        return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
-                "select_accuracy": m["accuracy"] - 1e-6 * loss, "select_macro_f1": m["macro_f1"] - 1e-6 * loss}
+        self.eval_details.update(details)
+        return metrics
 
     def _class_weights(self) -> list[float] | None:
         cw, labels = self.config.class_weights, self.prep.labels
@@ -188,32 +175,41 @@ class TrainingSession:
     def finish(self, wall_s: float):
         """Evaluate the best model, predict the test rows, check forgetting, register the version."""
         metrics, predictions, model = self.measure(wall_s)
-        version = register_result(self.prep, self.run_id, model, self.tokenizer, config=self.run_fields()["config"],
+        version = register_result(self.prep, self.run_id, model, self.processor, config=self.run_fields()["config"],
                                   metrics=metrics, predictions=predictions)
         return version, metrics
 
     def measure(self, wall_s: float):
-        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank runs it."""
+        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank
+        runs it (the Trainer's evaluate is collective). The forgetting check needs the workspace, so a
+        distributed run's coordinator makes it (`forgetting_check`)."""
         from sftgui.core.training.adapt import merge_lora
         from sftgui.core.training.fast_dropout import restore_attention
 
-        prep, labels = self.prep, self.prep.labels
+        prep, task, labels = self.prep, self.prep.task, self.prep.labels
         self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
         val = self.trainer.evaluate(self.data["validation"])
-        metrics = {"validation": {"accuracy": val.get("eval_accuracy"), "macro_f1": val.get("eval_macro_f1"),
-                                  "loss": val.get("eval_loss")}}
+        validation = {m.key: val.get(f"eval_{m.key}") for m in task.metrics if f"eval_{m.key}" in val}
+        metrics = {"validation": {**validation, "loss": val.get("eval_loss")}}
+        # From here on the model is the one the version holds: predictions go through the task's
+        # one prediction path, so evaluating the version later gives the very same numbers.
+        # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
+        # predicts in its own dtype, as the loaded version will)
+        unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
+        self.model = merge_lora(unwrapped)
+        restore_attention(self.model)
+        self.model.eval()
         predictions = None
-        test = self._for_predicting(prep.snapshot.hash, prep.rows)
-        if test is not None:
-            test_metrics, predictions = self._test_predictions(test)
-            metrics["test"] = test_metrics
-            top = test_metrics
+        if "test" in self.data:
+            result = self._score("test")
+            metrics["test"] = result["metrics"]
+            predictions = {"labels": list(labels), "split": "test", "snapshot_id": prep.snapshot.id,
+                           "rows": list(task.prediction_rows(result["rows"]))}
         else:
-            top = classification_metrics(self.data["validation"]["labels"],
-                                         self._argmax(self.data["validation"]), labels)
+            result = self._score("validation")
             metrics["evaluated_on"] = "validation"
-        metrics.update(accuracy=top["accuracy"], macro_f1=top["macro_f1"], weighted_f1=top["weighted_f1"])
-        forgetting = self._forgetting_check()
+        metrics.update(task.headline(result["metrics"]))
+        forgetting = forgetting_check(prep, self.model, self.processor) if prep.ws is not None else None
         if forgetting:
             metrics["forgetting"] = forgetting
         metrics["training"] = {"device": self.hw.device, "device_name": self.hw.name, "precision": self.hw.precision,
@@ -221,89 +217,71 @@ class TrainingSession:
                                "steps": self.trainer.state.global_step,
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
-        model = merge_lora(self.trainer.model).to("cpu")
-        restore_attention(model)
-        return metrics, predictions, model
+        return metrics, predictions, self.model.to("cpu")
 
-    @property
-    def predict_length(self) -> int:
-        return int(self.config.extra.get("predict_max_length") or self.config.max_length)
+    def _score(self, split: str) -> dict:
+        """The task's evaluation result of the trained model on one split of the run's rows."""
+        from sftgui.core.evaluation import rows_of
 
-    def _for_predicting(self, snapshot_hash: str, rows: dict, split: str = "test"):
-        """One split tokenized at the length predictions read (the training data may be cut shorter)."""
-        if snapshot_hash == self.prep.snapshot.hash and self.predict_length == int(self.config.max_length):
-            return self.data.get(split)
-        data, _ = self.prep.task.tokenized(self.prep.ws.cache, snapshot_hash, self.prep.source.folder,
-                                           self.tokenizer, rows, self.prep.labels, self.predict_length)
-        return data.get(split)
+        return self._score_rows(rows_of(self.prep.task, self.prep.rows, split))
 
-    def _argmax(self, dataset) -> list[int]:
-        probs = predict_by_row_id(self.trainer, dataset)
-        return [int(probs[int(r)].argmax()) for r in dataset["row_id"]]
-
-    def _test_predictions(self, test) -> tuple[dict, dict]:
-        labels, rows = self.prep.labels, self.prep.rows
-        probs = predict_by_row_id(self.trainer, test)
-        text_of = {int(r): t for r, t in zip(rows["row_id"], rows["text"])}
-        out_rows, y_true, y_pred = [], [], []
-        for row_id, y in zip(test["row_id"], test["labels"]):
-            p = probs[int(row_id)]
-            y_true.append(int(y))
-            y_pred.append(int(p.argmax()))
-            out_rows.append({"row_id": int(row_id), "text": text_of.get(int(row_id)), "label": labels[int(y)],
-                             "predicted": labels[int(p.argmax())], "probs": [round(float(x), 6) for x in p]})
-        predictions = {"labels": list(labels), "split": "test", "snapshot_id": self.prep.snapshot.id,
-                       "rows": out_rows}
-        return classification_metrics(y_true, y_pred, labels), predictions
-
-    def _forgetting_check(self) -> dict | None:
-        """Accuracy on the parent version's test data, before and after this training, on only the
-        rows neither the parent (with its ancestors) nor this training learned from."""
-        from sftgui.core import unseen
-        from sftgui.core.compare import restrict
-        from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
-        from sftgui.core.evaluation import evaluate_version
-
-        ws, parent = self.prep.ws, self.prep.source.version
-        if parent is None or parent.snapshot_id is None:
-            return None
-        snap = get_snapshot(ws, parent.snapshot_id)
-        rows = load_snapshot_table(ws, snap.id).to_pydict()
-        test = self._for_predicting(snap.hash, rows)
-        if test is None:
-            return None
-        seen = unseen.trained_on(ws, [parent], extra_snapshots=[(self.prep.project.id, self.prep.snapshot.id)])
-        text_of = dict(zip(rows["row_id"], rows["text"]))
-        keep = [i for i, r in enumerate(test["row_id"])
-                if not seen.has(parent.project_id, {"row_id": r, "text": text_of.get(r)})]
-        tag = f"v{parent.number}"
-        account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
-        out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
-               "left_out": account["left_out"], "warning": account["warning"]}
-        if not keep:
-            out.update(before=None, after=None, sentence=(
-                f"accuracy on {tag}'s test data: not measured, because this training learned from all "
-                f"{len(test)} of its test rows"))
-            return out
-        test = test.select(keep) if len(keep) < len(test) else test
-        after = float(np.mean(np.asarray(self._argmax(test)) == np.asarray(test["labels"])))
-        before_result = evaluate_version(ws, parent, snap.id)
-        if account["left_out"]:
-            before_result = restrict(before_result, {int(r) for r in test["row_id"]})
-        before = before_result["metrics"]["accuracy"]
-        sentence = f"accuracy on {tag}'s test data: {before:.1%} -> {after:.1%}"
-        if account["left_out"]:
-            sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
-        out.update(before=before, after=after, sentence=sentence)
-        return out
-
-    def _parent_test(self):
-        return parent_test_data(self.prep, self.tokenizer, self.config.max_length)
+    def _score_rows(self, picked: list[dict]) -> dict:
+        return score_rows(self.prep, self.model, self.processor, picked)
 
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
         self.trainer = None
         shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+def score_rows(prep, model, processor, picked: list[dict]) -> dict:
+    """The task's result of a trained model on rows (dicts of the task's columns), predicting at the
+    length the version predicts with (recorded for predicting; may be longer than training's)."""
+    task = prep.task
+    outputs = task.predict(model, processor, [r[task.input_column] for r in picked],
+                           max_length=task.max_length(processor, prep.config.to_dict()))
+    return task.score(picked, prep.labels, outputs)
+
+
+def forgetting_check(prep, model, processor) -> dict | None:
+    """The task's first metric (accuracy) on the parent version's test data, before and after this
+    training, on only the rows neither the parent (with its ancestors) nor this training learned from."""
+    from sftgui.core import unseen
+    from sftgui.core.compare import restrict
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+    from sftgui.core.evaluation import evaluate_version, rows_of
+
+    ws, parent = prep.ws, prep.source.version
+    if parent is None or parent.snapshot_id is None:
+        return None
+    task = prep.task
+    snap = get_snapshot(ws, parent.snapshot_id)
+    test = rows_of(task, load_snapshot_table(ws, snap.id).to_pydict(), "test")
+    if not test:
+        return None
+    seen = unseen.trained_on(ws, [parent], extra_snapshots=[(prep.project.id, prep.snapshot.id)])
+    keep = unseen.unseen_rows(parent.project_id, test, seen)
+    tag = f"v{parent.number}"
+    metric = task.metrics[0]
+    name = metric.title.lower()
+    account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
+    out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
+           "left_out": account["left_out"], "warning": account["warning"]}
+    if not keep:
+        out.update(before=None, after=None, sentence=(
+            f"{name} on {tag}'s test data: not measured, because this training learned from all "
+            f"{len(test)} of its test rows"))
+        return out
+    after = score_rows(prep, model, processor, keep)["metrics"][metric.key]
+    before_result = evaluate_version(ws, parent, snap.id)
+    if account["left_out"]:
+        before_result = restrict(before_result, {int(r["row_id"]) for r in keep}, task)
+    before = before_result["metrics"][metric.key]
+    sentence = f"{name} on {tag}'s test data: {before:.1%} -> {after:.1%}"
+    if account["left_out"]:
+        sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
+    out.update(before=before, after=after, sentence=sentence)
+    return out
 
 
 def smaller_batch(device: str, batch: int, accum: int) -> tuple[int, int]:
@@ -313,34 +291,11 @@ def smaller_batch(device: str, batch: int, accum: int) -> tuple[int, int]:
     return batch // 2, accum * 2
 
 
-def parent_test_data(prep, tokenizer, max_length: int):
-    """(parent version, its snapshot id, its tokenized test split) when training continues from a
-    version whose data had test rows; else None."""
-    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
-
-    parent = prep.source.version
-    if parent is None or parent.snapshot_id is None:
-        return None
-    snap = get_snapshot(prep.ws, parent.snapshot_id)
-    rows = load_snapshot_table(prep.ws, snap.id).to_pydict()
-    data, _ = prep.task.tokenized(prep.ws.cache, snap.hash, prep.source.folder, tokenizer, rows, prep.labels,
-                                  max_length)
-    test = data.get("test")
-    return None if test is None else (parent, snap.id, test)
-
-
-def register_result(prep, run_id: int, model, tokenizer, *, config: dict, metrics: dict, predictions):
+def register_result(prep, run_id: int, model, processor, *, config: dict, metrics: dict, predictions):
     """The trained model becomes the project's next version (one place for what a version records)."""
     from sftgui.core.versions import register_version
 
     return register_version(
-        prep.ws, prep.project, model, tokenizer, labels=prep.labels, base_model=prep.source.base_model,
+        prep.ws, prep.project, model, processor, labels=prep.labels, base_model=prep.source.base_model,
         run_id=run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
         config=config, metrics=metrics, predictions=predictions)
-
-
-def _cross_entropy(logits, labels) -> float:
-    logits = np.asarray(logits, dtype=np.float64)
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return float(-log_probs[np.arange(len(labels)), labels].mean()) if len(labels) else 0.0

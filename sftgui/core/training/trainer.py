@@ -3,8 +3,8 @@
 With `label_names=["labels", "row_id"]` the Trainer returns row ids next to the labels from
 evaluate/predict, so predictions are matched to rows by id even when length-grouped sampling
 reorders them (DESIGN section 7).
-With `group_by_length=True` it trains on length-grouped batches in a random order (sampling.py)
-while evaluation and prediction keep the dataset's order.
+Given `train_lengths` (the task's length of each training row) it trains on length-grouped
+batches in a random order (sampling.py) while evaluation and prediction keep the dataset's order.
 """
 
 from __future__ import annotations
@@ -13,21 +13,20 @@ from transformers import Trainer
 
 
 class RowIdTrainer(Trainer):
-    def __init__(self, *args, group_by_length: bool = False, **kwargs):
+    def __init__(self, *args, train_lengths: list[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group_by_length = group_by_length
+        self.train_lengths = train_lengths
 
     def _get_train_sampler(self, train_dataset=None):
         dataset = train_dataset if train_dataset is not None else self.train_dataset
-        if not self.group_by_length or dataset is None:
+        if self.train_lengths is None or dataset is None or len(self.train_lengths) != len(dataset):
             return super()._get_train_sampler(train_dataset)
         from sftgui.core.training.sampling import ShuffledLengthBatches
 
-        lengths = [len(ids) for ids in dataset["input_ids"]]
         # Under DDP each group of a global batch is cut into one slice per process, so N processes
         # train the same batches as one process with an N times larger per-device batch.
         batch = self.args.per_device_train_batch_size * max(1, self.args.world_size)
-        return ShuffledLengthBatches(lengths, batch, self.args.seed)
+        return ShuffledLengthBatches(self.train_lengths, batch, self.args.seed)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         inputs = {k: v for k, v in inputs.items() if k != "row_id"}

@@ -22,10 +22,10 @@ from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
+from sftgui.core.tasks import registry
 from sftgui.qt.widgets.loss_plot import LossPlot
 
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2")
-METRICS = (("accuracy", "Accuracy"), ("macro_f1", "F1 (macro)"), ("weighted_f1", "F1 (weighted)"))
 
 
 class ComparePage(Page):
@@ -117,13 +117,16 @@ class ComparePage(Page):
         self.metrics.clear()
         self.metrics.setColumnCount(len(refs))
         self.metrics.setHorizontalHeaderLabels(refs)
-        self.metrics.setRowCount(len(METRICS))
-        self.metrics.setVerticalHeaderLabels([name for _, name in METRICS])
+        shown = registry.get_task(result.get("task")).metrics  # the task's headline metrics
+        self.metrics.setRowCount(len(shown))
+        self.metrics.setVerticalHeaderLabels([metric.title for metric in shown])
         for c, ref in enumerate(refs):
             m = result["metrics"][ref]
-            for r, (key, _) in enumerate(METRICS):
-                delta = m["delta"][key]
-                text = pct(m[key]) + (f"  ({delta * 100:+.1f})" if c else "")
+            for r, metric in enumerate(shown):
+                key = metric.key
+                delta = m["delta"][key] or 0.0
+                value = pct(m[key]) if metric.percent else f"{m[key]:.4g}"
+                text = value + (f"  ({delta * 100:+.1f})" if c and metric.percent else f"  ({delta:+.4g})" if c else "")
                 item = QTableWidgetItem(text)
                 if c and abs(delta) > 1e-9:
                     item.setForeground(QColor("#2e7d32" if delta > 0 else "#c62828"))

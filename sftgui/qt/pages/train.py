@@ -236,10 +236,15 @@ class TrainPage(Page):
             if e.samples_per_second:
                 self.speed_label.setText(f"Speed: {e.samples_per_second:.1f} examples/s")
         elif isinstance(e, ev.Evaluated):
+            m = e.metrics
             self.plot.append("eval_loss", e.step, e.loss)
-            self.plot.append("eval_accuracy", e.step, e.accuracy)
-            self.plot.append("eval_f1", e.step, e.macro_f1)
-            self._log(f"Epoch {e.epoch:.1f}: accuracy {e.accuracy:.1%}, F1 {e.macro_f1:.3f} on held-out examples.")
+            if "accuracy" in m and "macro_f1" in m:  # a classifier's two curves
+                self.plot.append("eval_accuracy", e.step, m["accuracy"])
+                self.plot.append("eval_f1", e.step, m["macro_f1"])
+                said = f"accuracy {m['accuracy']:.1%}, F1 {m['macro_f1']:.3f}"
+            else:
+                said = ", ".join(f"{k} {v:.4g}" for k, v in m.items())
+            self._log(f"Epoch {e.epoch:.1f}: {said} on held-out examples.")
         elif isinstance(e, ev.ResourceUse):
             used = e.device_memory_used_bytes if e.device_memory_used_bytes is not None else e.process_ram_bytes
             total = f" of {e.device_memory_total_bytes / 2**30:.1f} GB" if e.device_memory_total_bytes else ""

@@ -22,12 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from sftgui.config import SCHEDULERS, TrainConfig
-
-PRESETS = {
-    "quick": ("Quick", "A first result in a few minutes. Good to check that everything works."),
-    "balanced": ("Balanced", "Longer training that stops by itself when it stops improving."),
-    "thorough": ("Thorough", "The most careful training; can take much longer."),
-}
+from sftgui.core.tasks import registry
 
 
 @dataclass(frozen=True)
@@ -104,15 +99,16 @@ def gpu_count() -> int:
 
 
 class TrainSettings(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, task: str | None = None):
         super().__init__(parent)
+        self.presets = registry.presets(task)  # the task's presets: name -> title, help, settings
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
-        for key, (name, _) in PRESETS.items():
-            self.preset.addItem(name, key)
+        for key, preset in self.presets.items():
+            self.preset.addItem(preset.title, key)
         form.addRow("&How thorough:", self.preset)
         self.preset_help = QLabel()
         self.preset_help.setWordWrap(True)
@@ -178,7 +174,7 @@ class TrainSettings(QWidget):
 
     def _preset_changed(self) -> None:
         key = self.preset.currentData()
-        self.preset_help.setText(PRESETS[key][1])
+        self.preset_help.setText(self.presets[key].help)
         cfg = TrainConfig.from_preset(key).to_dict()
         for s in SETTINGS:
             _write(s, self.fields[s.name], cfg[s.name])

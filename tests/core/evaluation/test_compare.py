@@ -12,12 +12,12 @@ def _row(i, label, predicted):
 
 
 def test_prediction_diff_matches_rows_by_id_not_position():
-    from sftgui.core.compare import prediction_diff
+    from sftgui.core.tasks import get_task
 
     before = [_row(1, "a", "a"), _row(2, "a", "b"), _row(3, "b", "b"), _row(4, "b", "a"), _row(5, "a", "a")]
     # the same rows in another order, one row missing, one extra
     after = [_row(4, "b", "a"), _row(3, "b", "a"), _row(2, "a", "a"), _row(1, "a", "a"), _row(9, "a", "a")]
-    diff = prediction_diff(before, after)
+    diff = get_task("text-classification").prediction_diff(before, after, examples=10)
     assert {k: diff[k] for k in ("fixed", "broken", "still_wrong", "both_right", "compared")} == {
         "fixed": 1, "broken": 1, "still_wrong": 1, "both_right": 1, "compared": 4,
     }

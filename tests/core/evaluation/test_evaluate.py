@@ -10,7 +10,8 @@ from sftgui.errors import UserError
 
 def test_evaluation_matches_the_test_split_row_by_row(ws, version, trained):
     from sftgui.core.data.snapshots import load_snapshot_table
-    from sftgui.core.evaluation import evaluate_version, predict_proba
+    from sftgui.core.evaluation import evaluate_version
+    from sftgui.core.tasks.text_classification.predict import predict_proba
 
     result = evaluate_version(ws, version)
     table = load_snapshot_table(ws, version.snapshot_id).to_pylist()
@@ -86,6 +87,6 @@ def test_a_version_without_a_snapshot_needs_one_named(ws, version):
 
 
 def test_no_rows_give_empty_metrics_not_an_error(version):
-    from sftgui.core.evaluation import score_predictions
+    from sftgui.core.tasks import get_task
 
-    assert score_predictions([], version.labels, np.zeros((0, 3)))["metrics"]["examples"] == 0
+    assert get_task("text-classification").score([], version.labels, np.zeros((0, 3)))["metrics"]["examples"] == 0

@@ -37,7 +37,8 @@ def test_sticky_splits_make_every_test_row_usable(ws, version, second_version):
 
 def test_rows_a_version_trained_on_are_left_out_and_said(ws, project, version, trained):
     from sftgui.core.compare import compare_versions
-    from sftgui.core.evaluation import evaluate_version, score_predictions
+    from sftgui.core.evaluation import evaluate_version
+    from sftgui.core.tasks import get_task
 
     base_test = _test_texts(ws, version.snapshot_id)
     leaked = [x for _, x in base_test[:4]]
@@ -52,7 +53,7 @@ def test_rows_a_version_trained_on_are_left_out_and_said(ws, project, version, t
     for v in (version, v2):
         full = evaluate_version(ws, v, version.snapshot_id)
         rows = [r for r in full["rows"] if r["row_id"] in kept]
-        want = score_predictions(rows, full["labels"], np.asarray([r["probs"] for r in rows]))["metrics"]
+        want = get_task("text-classification").score(rows, full["labels"], np.asarray([r["probs"] for r in rows]))["metrics"]
         assert out["metrics"][v.ref]["accuracy"] == pytest.approx(want["accuracy"])
         assert out["metrics"][v.ref]["examples"] == len(kept)
     assert out["prediction_diff"]["compared"] == len(kept)

@@ -37,7 +37,7 @@ def test_hints_find_the_wrong_labels(ws, project, version):
 
 def test_label_next_orders_unlabelled_rows_by_uncertainty(ws, project, version, trained):
     from sftgui.core.data.importers import import_rows
-    from sftgui.core.evaluation import predict_proba
+    from sftgui.core.tasks.text_classification.predict import predict_proba
     from sftgui.core.hints import label_next
 
     texts = ["refund my card payment", "password reset login", "parcel delivery tracking",

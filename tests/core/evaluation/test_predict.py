@@ -9,7 +9,7 @@ from sftgui.errors import UserError
 
 
 def test_predictions_are_the_models_probabilities(ws, version, trained):
-    from sftgui.core.evaluation import predict_proba
+    from sftgui.core.tasks.text_classification.predict import predict_proba
     from sftgui.core.predict import predict_texts
 
     texts = ["my card was charged twice", "password reset please", "parcel lost by the courier"]

@@ -148,15 +148,15 @@ def test_grouped_training_keeps_evaluation_in_dataset_order(ws, tiny_model_dir):
     """Unlike the Trainer's own group_by_length, our grouping leaves predict() in row order."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, TrainingArguments
 
-    from sftgui.core.training.tasks.text_classification import TextClassification
+    from sftgui.core.tasks import get_task
     from sftgui.core.training.trainer import RowIdTrainer
 
-    task = TextClassification()
+    task = get_task("text-classification")
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
     rows = {"row_id": list(range(100, 164)), "text": [" ".join(["card"] * (1 + (i * 7) % 20)) for i in range(64)],
             "label": ["billing"] * 64, "split": ["train"] * 32 + ["test"] * 32}
-    data, _ = task.tokenized(ws.cache, "order", tiny_model_dir, tokenizer, rows, ["billing", "bug"], 32)
+    data, _ = task.prepare(ws.cache, "order", tiny_model_dir, tokenizer, rows, ["billing", "bug"], 32)
     args = TrainingArguments(output_dir=str(ws.cache / "order"), per_device_train_batch_size=4,
                              per_device_eval_batch_size=4, use_cpu=True, remove_unused_columns=False,
                              label_names=["labels", "row_id"], report_to="none")
@@ -166,7 +166,8 @@ def test_grouped_training_keeps_evaluation_in_dataset_order(ws, tiny_model_dir):
 
     def trainer_with(group):
         return RowIdTrainer(model=model, args=args, train_dataset=data["train"],
-                            data_collator=task.collator(tokenizer), group_by_length=group)
+                            data_collator=task.collator(tokenizer),
+                            train_lengths=task.lengths(data["train"]) if group else None)
 
     trainer, plain = trainer_with(True), trainer_with(False)
     assert isinstance(trainer._get_train_sampler(), ShuffledLengthBatches)

@@ -46,7 +46,7 @@ def test_the_widened_head_starts_from_the_parents_rows(ws, tiny_model_dir):
     from sftgui.core.data.importers import import_rows
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.projects import create_project
-    from sftgui.core.training.tasks import get_task
+    from sftgui.core.tasks import get_task
     from sftgui.core.versions import load_state_dict
 
     three = {k: v for k, v in TOPICS.items() if k != "delivery"}

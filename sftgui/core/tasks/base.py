@@ -1,0 +1,244 @@
+"""The task interface: everything that depends on WHAT is learned, in one object per task.
+
+A task (text classification, image classification, instruction tuning of a language model) is a
+subclass of `Task`, registered with `sftgui.core.tasks.registry.register`. The rest of sftgui
+(engine, snapshots, versions, evaluation, compare, export, model card, hints, predict, CLI and
+Qt pages) holds no knowledge of a task's data shape, libraries or model classes: it asks the task
+of the project (`registry.task_of(project)` / `registry.get_task(name)`). `tests/test_layering.py`
+keeps task libraries and names (tokenizers, `input_ids`, model classes) out of every module
+outside `sftgui/core/tasks/`.
+
+The words used below:
+- rows: a snapshot's table as a dict of columns, `{"row_id": [...], "split": [...], ...}` with the
+  task's `columns`; `row_id` travels through training so predictions match rows by id.
+- processor: what turns an input into model inputs (a tokenizer; an image processor).
+- outputs: what `predict` returns for a list of inputs: one row of numbers per input (class
+  probabilities for a classifier), in the order of the inputs.
+- result: an evaluation of a version on rows, `{format, labels, classes, metrics, mistakes, rows}`
+  where `rows` are the per-example records `{row_id, <input columns>, label, predicted, ...}`.
+
+Every method has the contract written on it. Methods without a body here MUST be written by a
+task; the others have a default that suits a labelled task and may be overridden.
+Heavy libraries (torch, transformers, datasets, numpy) are imported inside methods so that the
+registry, and therefore `sftgui --help` and the window, stay light.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+from sftgui.errors import UserError
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric a task reports. `key` is the dict key in metrics, events and JSON output."""
+
+    key: str
+    title: str  # plain words for the GUI ("Accuracy")
+    percent: bool = True  # shown as a percentage (else as a plain number)
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of training settings (TrainConfig field -> value) with its GUI title and help."""
+
+    name: str
+    title: str
+    help: str
+    settings: dict = field(default_factory=dict)
+
+
+class Task(ABC):
+    # -- identity (the registry reads these) --------------------------------------------------
+    name: ClassVar[str]  # the project's task, e.g. "text-classification" (stored in the db)
+    title: ClassVar[str]  # what the GUI's task menu says
+    presets: ClassVar[tuple[Preset, ...]]  # the first one is the default
+    # -- the row schema -------------------------------------------------------------------------
+    # Snapshot columns between row_id and split, with their Arrow types ("string", "float64", ...).
+    columns: ClassVar[tuple[tuple[str, str], ...]]
+    input_column: ClassVar[str]  # the column `predict` reads (e.g. "text")
+    labelled: ClassVar[bool] = True  # rows carry a target the model learns
+    label_column: ClassVar[str] = "label"  # the column holding it (the draft's label)
+    # -- metrics ----------------------------------------------------------------------------------
+    metrics: ClassVar[tuple[Metric, ...]]  # the headline metrics, in display order
+    primary_metric: ClassVar[str]  # the key that picks the best checkpoint by default
+    validation_metrics: ClassVar[tuple[str, ...]]  # what each validation pass reports (Evaluated.metrics)
+    # -- what the GUI shows -------------------------------------------------------------------------
+    exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
+    processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
+
+    # == data ========================================================================================
+    def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
+        """Which draft rows a snapshot keeps: `((column values...), None)` for a kept row, in the
+        order of `columns`, or `(None, why)` where `why` is "unlabelled" or "empty" (counted in the
+        snapshot's meta). The default keeps rows with a non-empty input and a label."""
+        if self.labelled and label is None:
+            return None, "unlabelled"
+        if text is None or not str(text).strip():
+            return None, "empty"
+        return (text, label), None
+
+    def stratify_by(self, kept: list[tuple]) -> list | None:
+        """The value each kept row's split is stratified by (its label), or None for a plain
+        seeded shuffle. `kept` are the tuples `snapshot_row` returned."""
+        return [r[-1] for r in kept] if self.labelled else None
+
+    @abstractmethod
+    def check_rows(self, rows: dict[str, list]) -> None:
+        """Refuse (UserError, one plain sentence) a snapshot training cannot learn from."""
+
+    def label_set(self, rows: dict[str, list], parent_labels: list[str] | None = None) -> list[str]:
+        """The names of the model's outputs for these rows. For a classifier: the parent version's
+        labels keep their ids, new ones follow, sorted. A task with no label set returns []."""
+        return []
+
+    def check_labels(self, labels: list[str]) -> None:
+        """Refuse registering a version whose outputs cannot be named (a classifier needs labels)."""
+
+    def token_lengths(self, model_dir: Path, texts: list[str]) -> list[int] | None:
+        """How many model positions each input takes (the quality report's "too long" check), or
+        None when the task has no such limit."""
+        return None
+
+    # == model =======================================================================================
+    @abstractmethod
+    def load_processor(self, model_dir: Path):
+        """The processor (tokenizer, image processor) of a model folder."""
+
+    @abstractmethod
+    def load_model(self, model_dir: Path, labels: list[str], *, parent_labels: list[str] | None = None,
+                   dropout: float | None = None):
+        """A trainable model from a folder with one output per label (the head grows from a parent
+        version's labels). `dropout`, when given, replaces the model's own dropout rates."""
+
+    @abstractmethod
+    def auto_max_length(self, processor, model_dir: Path, rows: dict[str, list]) -> int:
+        """The input length to train with when the config says "auto" (0)."""
+
+    def reading_limit(self, processor, model_dir: Path) -> int | None:
+        """The longest input the model reads when predicting (recorded as the version's
+        `predict_max_length`, so the app and an export predict alike), or None."""
+        return None
+
+    @abstractmethod
+    def prepare(self, cache_root: Path, snapshot_hash: str, model_dir: Path, processor,
+                rows: dict[str, list], labels: list[str], max_length: int):
+        """`({split: datasets.Dataset}, cache_hit)`: model-ready rows (with `labels` and `row_id`)
+        of the non-empty splits, cached on disk under `cache_root` by everything they depend on."""
+
+    @abstractmethod
+    def collator(self, processor):
+        """The data collator that batches `prepare`'s rows (row_id and labels ride along)."""
+
+    def lengths(self, dataset) -> list[int] | None:
+        """Each training row's length, for length-grouped batches; None when it does not apply."""
+        return None
+
+    @abstractmethod
+    def lora_task_type(self):
+        """peft's TaskType for LoRA on this task's models (e.g. TaskType.SEQ_CLS)."""
+
+    # == metrics =====================================================================================
+    @abstractmethod
+    def training_metrics(self, eval_pred, labels: list[str]) -> tuple[dict, dict]:
+        """`(metrics, details)` for the Trainer's `compute_metrics`: `metrics` has every key of
+        `validation_metrics` plus `select_<key>` of each (the value `checkpoint_metric` compares,
+        e.g. with a tie-breaker); `details` are extra figures the Evaluated event carries
+        (e.g. per_class)."""
+
+    def checkpoint_metric(self, name: str) -> tuple[str, bool]:
+        """(Trainer metric key, greater is better) for "best checkpoint by `name`"."""
+        if name == "loss":
+            return "eval_loss", False
+        return f"eval_select_{name}", True
+
+    def watchable_metrics(self) -> tuple[str, ...]:
+        """What early stopping and the best-checkpoint rule may watch."""
+        return (*self.validation_metrics, "loss")
+
+    def headline(self, metrics: dict) -> dict:
+        """The top-level metrics of a version (`versions list`), from an evaluation's metrics."""
+        return {m.key: metrics.get(m.key) for m in self.metrics}
+
+    # == versions ====================================================================================
+    @abstractmethod
+    def model_files(self, model, processor, labels: list[str]) -> dict[str, bytes]:
+        """The non-weight files of a version (config.json, processor files...) as bytes."""
+
+    @abstractmethod
+    def load_version(self, folder: Path, state: dict):
+        """`(model, processor)` in eval mode on the CPU from a folder holding `model_files` and the
+        version's state_dict `state` (every tensor assigned, so it predicts bit for bit)."""
+
+    # == prediction: the ONE path training, evaluation, compare, hints and the playground use ========
+    @abstractmethod
+    def predict(self, model, processor, inputs: Sequence, *, max_length: int | None = None):
+        """outputs (a numpy array, one row per input, in the order of `inputs`)."""
+
+    def max_length(self, processor, config: dict | None) -> int | None:
+        """The input length a version predicts with: the one it was trained with."""
+        return (config or {}).get("max_length") or None
+
+    result_format: ClassVar[int] = 1  # bump when `score`'s result changes shape: cached ones are recomputed
+
+    def output_width(self, labels: Sequence[str]) -> int:
+        """Numbers per input in `predict`'s outputs (one probability per label for a classifier)."""
+        return len(labels)
+
+    @abstractmethod
+    def score(self, rows: Sequence[dict], labels: Sequence[str], outputs) -> dict:
+        """The evaluation result of `outputs` on `rows` (dicts with row_id, the input and label)."""
+
+    @abstractmethod
+    def prediction_rows(self, result_rows: Sequence[dict]) -> Sequence[dict]:
+        """Per-example records training stores with a version (a subset of a result's rows)."""
+
+    @abstractmethod
+    def prediction_diff(self, before: Sequence[dict], after: Sequence[dict], *, examples: int) -> dict:
+        """What changed per example between two versions' result rows (matched by row_id)."""
+
+    def compare_metrics(self, metrics: dict, first: dict) -> dict:
+        """One version's column of the compare table, with deltas against the first version."""
+        keys = [m.key for m in self.metrics]
+        return {**{k: metrics.get(k) for k in keys}, "examples": metrics.get("examples"),
+                "delta": {k: _delta(metrics.get(k), first.get(k)) for k in keys}}
+
+    def answer(self, labels: Sequence[str], output, top_k: int | None) -> dict:
+        """What `sftgui predict` and the playground show for one input: `{label, scores}`."""
+        raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
+
+    # == export and model card =====================================================================
+    def inference_facts(self, config: dict) -> dict:
+        """What a program needs to predict as sftgui does (the card's facts["inference"])."""
+        return {}
+
+    def finish_export_folder(self, folder: Path, facts: dict) -> None:
+        """Adjust the materialized HF folder so it predicts what sftgui predicts (e.g. the reading
+        length in the tokenizer's files); `facts` are the card's."""
+
+    def publish_pipeline(self, folder: Path, config: dict):
+        """`(transformers pipeline, MLflow flavour task, model_config)` for publishing a version
+        materialized in `folder` to MLflow (`sftgui publish`), reading inputs as sftgui does."""
+        raise UserError(f"Publishing {self.title} models to MLflow is not built yet.")
+
+    def export_extra(self, fmt: str, folder: Path) -> None:
+        """Convert the HF folder for a format beyond hf/zip (e.g. ONNX); a task lists it in `exports`."""
+        raise UserError(f"{fmt} export is not available for {self.title} models.")
+
+    @abstractmethod
+    def card_sections(self, facts: dict) -> dict:
+        """The task's parts of the README.md written with every export (facts: `export.card_facts`):
+        `{pipeline_tag, summary, usage: [lines], inference: [lines], evaluation: [lines],
+        limitations: [lines]}` (inference may be missing);
+        `sftgui.core.model_card.render_model_card` adds data, settings and lineage around them."""
+
+
+def _delta(value, first) -> Any:
+    return value - first if isinstance(value, (int, float)) and isinstance(first, (int, float)) else None

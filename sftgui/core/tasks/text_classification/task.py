@@ -1,0 +1,186 @@
+"""Text classification on the task interface: each method hands over to the module that does it
+(data.py, model.py, predict.py, scoring.py, onnx.py, card.py), imported when first needed so the
+registry stays light."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from sftgui.core.tasks.base import Metric, Preset, Task
+from sftgui.errors import UserError
+
+AUTO_LENGTH = 0  # config.AUTO_LENGTH: "long enough for 95% of the training texts"
+
+PRESETS = (
+    # Quick: the Trainer's own defaults (3 epochs, 5e-5, batch 8) on the fast paths; at 1e-4/16/2 epochs
+    # it learned only the majority class of the drugs.com reviews benchmark.
+    Preset("quick", "Quick", "A first result in a few minutes. Good to check that everything works.",
+           dict(epochs=3, learning_rate=5e-5, batch_size=8, max_length=AUTO_LENGTH, warmup=0.1,
+                early_stopping=False)),
+    Preset("balanced", "Balanced", "Longer training that stops by itself when it stops improving.",
+           dict(epochs=5, learning_rate=5e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
+                early_stopping=True, early_stopping_patience=2)),
+    Preset("thorough", "Thorough", "The most careful training; can take much longer.",
+           dict(epochs=10, learning_rate=3e-5, batch_size=16, max_length=AUTO_LENGTH, warmup=0.1,
+                weight_decay=0.01, early_stopping=True, early_stopping_patience=3)),
+)
+
+
+class TextClassification(Task):
+    name = "text-classification"
+    title = "Sort texts into categories (text classification)"
+    presets = PRESETS
+    columns = (("text", "string"), ("label", "string"))
+    input_column = "text"
+    labelled = True
+    metrics = (Metric("accuracy", "Accuracy"), Metric("macro_f1", "F1 (macro)"),
+               Metric("weighted_f1", "F1 (weighted)"))
+    validation_metrics = ("accuracy", "macro_f1")
+    primary_metric = "macro_f1"
+    exports = ("hf", "zip", "onnx")
+    processor_name = "tokenizer"
+
+    # -- data ---------------------------------------------------------------------------------------
+    def check_rows(self, rows):
+        from sftgui.core.tasks.text_classification import data
+
+        data.check_rows(rows)
+
+    def label_set(self, rows, parent_labels=None):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.label_set(rows, parent_labels)
+
+    def check_labels(self, labels):
+        if not labels:
+            raise UserError("A model version needs its list of labels.")
+
+    def token_lengths(self, model_dir, texts):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.token_lengths(model_dir, texts)
+
+    # -- model --------------------------------------------------------------------------------------
+    def load_processor(self, model_dir: Path):
+        from sftgui.core.tasks.text_classification import model
+
+        return model.load_tokenizer(model_dir)
+
+    def load_model(self, model_dir, labels, *, parent_labels=None, dropout=None):
+        from sftgui.core.tasks.text_classification import model
+
+        return model.load_model(model_dir, labels, parent_labels=parent_labels, dropout=dropout)
+
+    def auto_max_length(self, processor, model_dir, rows):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.auto_max_length(processor, model_dir, rows)
+
+    def reading_limit(self, processor, model_dir):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.reading_limit(processor, model_dir)
+
+    def prepare(self, cache_root, snapshot_hash, model_dir, processor, rows, labels, max_length):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.tokenized(cache_root, snapshot_hash, model_dir, processor, rows, labels, max_length)
+
+    def collator(self, processor):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.collator(processor)
+
+    def lengths(self, dataset):
+        from sftgui.core.tasks.text_classification import data
+
+        return data.lengths(dataset)
+
+    def lora_task_type(self):
+        from peft import TaskType
+
+        return TaskType.SEQ_CLS  # peft then keeps the new head trainable (modules_to_save)
+
+    # -- metrics ------------------------------------------------------------------------------------
+    def training_metrics(self, eval_pred, labels):
+        from sftgui.core.tasks.text_classification import scoring
+
+        return scoring.training_metrics(eval_pred, labels)
+
+    def compare_metrics(self, metrics, first):
+        out = super().compare_metrics(metrics, first)
+        out["per_class_f1"] = {name: c["f1"] for name, c in metrics.get("per_class", {}).items()}
+        return out
+
+    # -- versions -----------------------------------------------------------------------------------
+    def model_files(self, model, processor, labels):
+        from sftgui.core.tasks.text_classification import model as tc_model
+
+        return tc_model.model_files(model, processor, labels)
+
+    def load_version(self, folder, state):
+        from sftgui.core.tasks.text_classification import model
+
+        return model.load_version(folder, state)
+
+    # -- prediction ---------------------------------------------------------------------------------
+    def predict(self, model, processor, inputs: Sequence, *, max_length=None):
+        from sftgui.core.tasks.text_classification.predict import predict_proba
+
+        return predict_proba(model, processor, list(inputs), max_length=max_length)
+
+    def max_length(self, processor, config):
+        from sftgui.core.tasks.text_classification.predict import max_length_for
+
+        return max_length_for(processor, config)
+
+    def score(self, rows, labels, outputs):
+        from sftgui.core.tasks.text_classification import scoring
+
+        return scoring.score_predictions(rows, labels, outputs)
+
+    def prediction_rows(self, result_rows):
+        from sftgui.core.tasks.text_classification import scoring
+
+        return scoring.stored_rows(result_rows)
+
+    def prediction_diff(self, before, after, *, examples):
+        from sftgui.core.tasks.text_classification import scoring
+
+        return scoring.prediction_diff(before, after, examples=examples)
+
+    def answer(self, labels, output, top_k):
+        from sftgui.core.tasks.text_classification import scoring
+
+        scores = scoring.rank_labels(labels, output, top_k)
+        return {"label": next(iter(scores)), "scores": scores}
+
+    # -- export and card ----------------------------------------------------------------------------
+    def inference_facts(self, config):
+        from sftgui.core.tasks.text_classification.predict import recorded_length
+
+        return {"max_length": recorded_length(config), "trained_max_length": config.get("max_length")}
+
+    def finish_export_folder(self, folder, facts):
+        from sftgui.core.tasks.text_classification.export import write_reading_length
+
+        if (facts.get("inference") or {}).get("max_length"):
+            write_reading_length(folder, facts["inference"]["max_length"])
+
+    def publish_pipeline(self, folder, config):
+        from sftgui.core.tasks.text_classification.export import publish_pipeline
+
+        return publish_pipeline(folder, config)
+
+    def export_extra(self, fmt, folder):
+        if fmt != "onnx":
+            return super().export_extra(fmt, folder)
+        from sftgui.core.tasks.text_classification.export import to_onnx
+
+        to_onnx(folder)
+
+    def card_sections(self, facts):
+        from sftgui.core.tasks.text_classification import card
+
+        return card.card_sections(facts)
