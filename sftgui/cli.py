@@ -15,7 +15,7 @@ from pathlib import Path
 from sftgui import __version__
 from sftgui.errors import UserError
 
-COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate")
+COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate", "chat")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -28,6 +28,8 @@ def register(sub) -> None:
     t.add_argument("--max-length", type=int, help="tokens read per text")
     t.add_argument("--freeze", metavar="embeddings|N|all-but-head", help="keep these parts of the model fixed")
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
+    t.add_argument("--full", action="store_false", dest="lora", default=None,
+                   help="train every weight instead of LoRA adapters (language models use LoRA by default)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
     t.add_argument("--seed", type=int)
@@ -188,8 +190,11 @@ def _train(args, ctx) -> int:
                                                "lora", "seed", "device", "precision", "early_stopping",
                                                "class_weights")}
     overrides["grad_accumulation"] = args.grad_accumulation
+    from sftgui.core.projects import get_project
+
+    task = get_project(ws, args.project).task  # the presets are the project's task's
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
-                                     snapshot_id=args.snapshot, **overrides)
+                                     snapshot_id=args.snapshot, task=task, **overrides)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
     return _report(result, args.json_events)
 

@@ -110,7 +110,7 @@ class TrainingSession:
             model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
             processing_class=self.processor, data_collator=prep.task.collator(self.processor),
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
-            compute_loss_func=loss_func,
+            compute_loss_func=loss_func, preprocess_logits_for_metrics=prep.task.logits_reducer(),
             train_lengths=prep.task.lengths(self.data["train"]) if cfg.group_by_length else None)
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
@@ -187,8 +187,12 @@ class TrainingSession:
         # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
         # predicts in its own dtype, as the loaded version will)
         unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
-        self.model = merge_lora(unwrapped)
-        restore_attention(self.model)
+        restore_attention(unwrapped)
+        if task.keeps_adapter and hasattr(unwrapped, "peft_config"):
+            stored = unwrapped.to("cpu")  # base tensors (already in the store) + the adapter's
+            self.model = task.merged(unwrapped)  # what the version answers, as load_version merges it
+        else:
+            stored = self.model = merge_lora(unwrapped)
         self.model.eval()
         predictions = None
         if "test" in self.data:
@@ -209,7 +213,7 @@ class TrainingSession:
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
         version = register_version(
-            prep.ws, prep.project, self.model.to("cpu"), self.processor, labels=labels,
+            prep.ws, prep.project, stored.to("cpu"), self.processor, labels=labels,
             base_model=prep.source.base_model, run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None),
             snapshot_id=prep.snapshot.id, config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
         return version, metrics
