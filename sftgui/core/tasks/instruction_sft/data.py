@@ -114,9 +114,18 @@ def lengths(dataset) -> list[int]:
     return [len(ids) for ids in dataset["input_ids"]]
 
 
+def chat_ids(tokenizer, turns: list[dict], *, add_generation_prompt: bool = False) -> list[int]:
+    """Token ids of a conversation rendered with the chat template (transformers 5 may hand back
+    a dict of encodings: its input_ids)."""
+    ids = tokenizer.apply_chat_template(turns, tokenize=True, add_generation_prompt=add_generation_prompt)
+    if hasattr(ids, "keys"):
+        ids = ids["input_ids"]
+    return list(ids)
+
+
 def token_lengths(tokenizer, texts) -> list[int]:
     """Tokens of each conversation as the model reads it (chat template included)."""
-    return [len(tokenizer.apply_chat_template(shapes.from_text(t), tokenize=True)) for t in texts]
+    return [len(chat_ids(tokenizer, shapes.from_text(t))) for t in texts]
 
 
 def auto_max_length(tokenizer, model_dir: Path, rows: dict[str, list], *, quantile: float = 0.98) -> int:

@@ -14,7 +14,9 @@ BATCH = 8
 
 def prompt_ids(tokenizer, turns: list[dict]):
     """Token ids of the conversation so far, ending where the assistant's answer starts."""
-    return tokenizer.apply_chat_template(shapes.prompt_turns(turns), add_generation_prompt=True, tokenize=True)
+    from sftgui.core.tasks.instruction_sft.data import chat_ids
+
+    return chat_ids(tokenizer, shapes.prompt_turns(turns), add_generation_prompt=True)
 
 
 def _sampling(temperature: float, top_p: float) -> dict:

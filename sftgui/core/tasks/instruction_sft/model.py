@@ -130,8 +130,13 @@ def model_files(model, tokenizer) -> dict[str, bytes]:
     return files
 
 
+def _plain(value):
+    """JSON for what peft's config holds besides plain values (target_modules is a set)."""
+    return sorted(value) if isinstance(value, (set, frozenset)) else str(value)
+
+
 def _json_bytes(obj) -> bytes:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=_plain).encode("utf-8")
 
 
 def _skeleton(folder: Path):
@@ -203,7 +208,7 @@ def finish_export(folder: Path, fmt: str, base_model: str) -> set[str]:
         cfg["inference_mode"] = True
         (folder / "model.safetensors").unlink()
         save_file(adapter, str(folder / "adapter_model.safetensors"), metadata={"format": "pt"})
-        (folder / ADAPTER_CONFIG).write_text(json.dumps(cfg, indent=2, default=str), encoding="utf-8")
+        (folder / ADAPTER_CONFIG).write_text(json.dumps(cfg, indent=2, default=_plain), encoding="utf-8")
         return {"model.safetensors", "adapter_model.safetensors", ADAPTER_CONFIG}
     model, _ = load_version(folder, state)
     for name in ("model.safetensors", ADAPTER_CONFIG):

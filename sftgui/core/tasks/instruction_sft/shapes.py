@@ -47,9 +47,11 @@ def detect_shape(columns, file: str = "the file") -> dict:
         cols = {"instruction": ins, "output": out, "input": _col(columns, "input", "context")}
         return {"shape": "alpaca", "columns": {**cols, "system": system}}
     prompt = _col(columns, "prompt", "question", "query", "input")
-    response = _col(columns, *RESPONSE_NAMES)
-    if prompt and response and prompt != response:
-        return {"shape": "prompt-response", "columns": {"prompt": prompt, "response": response, "system": system}}
+    # every response-like column, in order: JSON Lines rows may say "response" in one row and
+    # "completion" in the next
+    responses = [c for name in RESPONSE_NAMES if (c := _col(columns, name)) and c != prompt]
+    if prompt and responses:
+        return {"shape": "prompt-response", "columns": {"prompt": prompt, "response": responses, "system": system}}
     raise UserError(
         f"{file} is not in a shape sftgui reads for instruction tuning (its columns: {', '.join(map(repr, columns))}); "
         "use prompt and response (or completion), Alpaca's instruction/input/output, a 'messages' list of "
@@ -102,7 +104,8 @@ def conversation(record: dict, found: dict, where: str) -> list[dict]:
             prompt = f"{prompt}\n\n{extra}"
         response = _text(record.get(cols["output"]))
     else:
-        prompt, response = _text(record.get(cols["prompt"])), _text(record.get(cols["response"]))
+        prompt = _text(record.get(cols["prompt"]))
+        response = next((v for c in cols["response"] if (v := _text(record.get(c))) is not None), None)
     turns = [{"role": "system", "content": system}] if isinstance(system, str) and system.strip() else []
     return turns + [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
 
