@@ -49,5 +49,11 @@ def house_style_rows(n: int = 48) -> list[dict]:
     """Prompt/response rows in one checkable style: every answer starts "hi there ," and ends
     "— the support team ."; the word in between repeats the prompt's last word."""
     topics = ["refund", "login", "delivery", "password", "invoice", "crash", "parcel", "account"]
-    return [{"prompt": f"help with my {topics[i % len(topics)]} please",
-             "response": f"hi there , {topics[i % len(topics)]} — the support team ."} for i in range(n)]
+    colours, numbers = ["red", "blue", "green", "yellow"], ["one", "two", "three", "four", "five"]
+    rows = []
+    for i in range(n):  # every prompt is different (a test prompt is never one trained on)
+        topic = topics[i % len(topics)]
+        extra = f"{colours[(i // 8) % 4]} {numbers[(i // 32) % 5]}"
+        rows.append({"prompt": f"help with my {topic} please {extra}",
+                     "response": f"hi there , {topic} — the support team ."})
+    return rows

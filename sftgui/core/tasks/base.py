@@ -226,6 +226,17 @@ class Task(ABC):
 
     result_format: ClassVar[int] = 1  # bump when `score`'s result changes shape: cached ones are recomputed
 
+    def stored_outputs(self, rows: Sequence[dict], labels: Sequence[str]):
+        """`predict`'s outputs rebuilt from stored per-example rows (a version's test predictions,
+        a result's rows), or None when they do not hold them; `score(rows, labels, outputs)` then
+        gives the result again without running the model. The default reads a row's `probs`."""
+        import numpy as np
+
+        width = self.output_width(labels)
+        if not rows or any(len(r.get("probs") or ()) != width for r in rows):
+            return None
+        return np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), width)
+
     def output_width(self, labels: Sequence[str]) -> int:
         """Numbers per input in `predict`'s outputs (one probability per label for a classifier)."""
         return len(labels)

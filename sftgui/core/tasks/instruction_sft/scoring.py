@@ -54,9 +54,11 @@ def normalise(text) -> str:
 def score(rows: Sequence[dict], outputs: Sequence[dict]) -> dict:
     out_rows = []
     for r, o in zip(rows, outputs):
-        turns = shapes.from_text(r["messages"])
-        prompt, reference = shapes.split(turns)
-        out_rows.append({"row_id": int(r["row_id"]), "messages": r["messages"], "prompt": prompt,
+        if "messages" in r:
+            prompt, reference = shapes.split(shapes.from_text(r["messages"]))
+        else:  # a stored row: its prompt and reference kept as they were
+            prompt, reference = r.get("prompt"), r.get("reference")
+        out_rows.append({"row_id": int(r["row_id"]), "messages": r.get("messages"), "prompt": prompt,
                          "reference": reference, "predicted": o["text"], "stopped": o.get("stopped"),
                          "exact": normalise(o["text"]) == normalise(reference), "nll": o.get("nll"),
                          "tokens": o.get("tokens")})
@@ -74,8 +76,16 @@ def score(rows: Sequence[dict], outputs: Sequence[dict]) -> dict:
 
 
 def stored_rows(result_rows):
-    keys = ("row_id", "prompt", "reference", "predicted", "exact", "nll", "tokens", "stopped")
+    keys = ("row_id", "messages", "prompt", "reference", "predicted", "exact", "nll", "tokens", "stopped")
     return [{k: r.get(k) for k in keys} for r in result_rows]
+
+
+def stored_outputs(rows):
+    """The generated answers (and reference losses) stored in result rows, as `generate` gave them."""
+    if not rows or any("predicted" not in r for r in rows):
+        return None
+    return [{"text": r["predicted"], "stopped": r.get("stopped"), "nll": r.get("nll"), "tokens": r.get("tokens")}
+            for r in rows]
 
 
 def answer_diff(before: Sequence[dict], after: Sequence[dict], *, examples: int) -> dict:

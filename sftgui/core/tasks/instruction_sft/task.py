@@ -175,6 +175,11 @@ class InstructionSFT(Task):
     def output_width(self, labels):
         return 0
 
+    def stored_outputs(self, rows, labels):
+        from sftgui.core.tasks.instruction_sft import scoring
+
+        return scoring.stored_outputs(rows)
+
     def score(self, rows, labels, outputs):
         from sftgui.core.tasks.instruction_sft import scoring
 
