@@ -58,6 +58,9 @@ def register(sub) -> None:
 
     d = sub.add_parser("demo", help="end to end on the bundled sample: import, check, train, evaluate, export")
     _model_arg(d)
+    d.add_argument("--task", default=None, metavar="TASK",
+                   help="the task whose sample to run (default: text-classification; instruction-sft trains the "
+                        "bundled language model on support replies in a house style)")
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
 
@@ -302,6 +305,69 @@ def _runs_cancel(args, ctx) -> int:
 
 # -- demo -------------------------------------------------------------------------------------
 def _demo(args, ctx) -> int:
+    from sftgui.core.tasks import get_task, registry
+
+    if args.task not in (None, registry.DEFAULT_TASK):
+        return _task_demo(args, ctx, get_task(args.task))
+    return _classifier_demo(args, ctx)
+
+
+def _task_demo(args, ctx, task) -> int:
+    """The demo of a task with a sample of its own (`Task.sample`): import, check, train (Quick),
+    evaluate, export, and a few answers when the task writes them."""
+    from sftgui.config import TrainConfig
+    from sftgui.core import projects
+    from sftgui.core.data import quality
+    from sftgui.core.data.importers import import_file
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.core.evaluation import evaluate_version
+    from sftgui.core.export import export_version
+    from sftgui.core.training import engine
+    from sftgui.errors import UserError
+    from sftgui.paths import resources_dir
+
+    if not task.sample:
+        raise UserError(f"There is no sample project for {task.name} yet.")
+    ws = ctx.workspace()
+    say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
+    name = f"sample-{task.name}"
+    if name in [p.name for p in projects.list_projects(ws)]:
+        project = projects.get_project(ws, name)
+        say(f"Found project {name}; training a new version on its current data.")
+    else:
+        project = projects.create_project(ws, name, task.name)
+        sample = resources_dir() / "sample" / task.sample
+        imported = import_file(ws, project, sample)
+        say(f"1. Imported {imported.rows} examples from {sample.name} into project {name}.")
+    report = quality.check_draft(ws, project, check_length=False)
+    say(f"2. Checked the data: {report.rows} examples, {len(report.findings)} finding(s)"
+        + "".join(f"\n   - {f.message}" for f in report.findings))
+    snapshot = freeze_snapshot(ws, project)
+    say(f"3. Training {args.model or 'the bundled model'} with the Quick preset on snapshot {snapshot.id} "
+        f"({snapshot.rows} examples)...")
+    config = TrainConfig.from_preset("quick", project=project.name, task=task.name, model=args.model or "bundled",
+                                     snapshot_id=snapshot.id)
+    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
+    code = _report(result, args.json_events)
+    if code:
+        return code
+    version = result.version
+    evaluation = evaluate_version(ws, version)
+    say(f"4. Evaluated {version.ref} on {evaluation['metrics']['examples']} held-out examples: "
+        + _metrics_text(task.headline(evaluation["metrics"])))
+    for row in evaluation["rows"][:3]:
+        if "predicted" in row and "prompt" in row:
+            say(f"   prompt: {row['prompt']}\n   answer: {row['predicted']}")
+    out = ws.path / "exports" / f"{project.name}-v{version.number}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = export_version(ws, version, out, fmt="hf", force=True, own=out.parent)
+    say(f"5. Exported {version.ref} as a Hugging Face folder: {path}")
+    say(f"Summary: {version.ref} added {version.weights_new_bytes / 2**20:.1f} MiB to the workspace; trained in "
+        f"{_duration(result.wall_s)} on {version.metrics['training']['device']}.")
+    return 0
+
+
+def _classifier_demo(args, ctx) -> int:
     """Import the sample, check and fix it, train (Quick), register, evaluate, export, summarise."""
     from sftgui.config import TrainConfig
     from sftgui.core import projects

@@ -75,6 +75,7 @@ class Task(ABC):
     playground: ClassVar[str] = "text"  # which Try page the GUI shows ("text", later "image", "chat")
     default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
+    sample: ClassVar[str | None] = None  # `sftgui demo --task NAME` imports resources/sample/<this>
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:

@@ -44,6 +44,7 @@ class InstructionSFT(Task):
     playground = "chat"
     processor_name = "tokenizer"
     keeps_adapter = True
+    sample = "support_replies.jsonl"
     result_format = 1
 
     # -- data ---------------------------------------------------------------------------------------
