@@ -72,8 +72,6 @@ class Task(ABC):
     validation_metrics: ClassVar[tuple[str, ...]]  # what each validation pass reports (Evaluated.metrics)
     # -- what the GUI shows -------------------------------------------------------------------------
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
-    playground: ClassVar[str] = "text"  # which Try page the GUI shows ("text", later "image", "chat")
-    default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
     sample: ClassVar[str | None] = None  # `sftgui demo --task NAME` imports resources/sample/<this>
 
@@ -280,6 +278,11 @@ class Task(ABC):
         length in the tokenizer's files, or merging a LoRA adapter); `facts` are the card's, with
         the export's `format`. Returns the names of weight files it rewrote (their hashes are
         computed again), or None."""
+
+    def publish_pipeline(self, folder: Path, config: dict):
+        """`(transformers pipeline, MLflow flavour task, model_config)` for publishing a version
+        materialized in `folder` to MLflow (`sftgui publish`), reading inputs as sftgui does."""
+        raise UserError(f"Publishing {self.title} models to MLflow is not built yet.")
 
     def export_extra(self, fmt: str, folder: Path) -> None:
         """Convert the HF folder for a format beyond hf/zip (e.g. ONNX); a task lists it in `exports`."""
