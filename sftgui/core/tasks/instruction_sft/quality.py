@@ -17,11 +17,16 @@ _MESSAGES = {
 
 
 def draft_rows(name: str, columns: list[str], records):
-    """(text, label, split, where) per record for the draft: the conversation as JSON text, no label.
+    """(text, label, split, where) per record for the draft: the conversation as JSON text, no label,
+    and the split a `split` column names (else a seeded shuffle decides at the first snapshot).
     The shape is detected from the columns (the first sentence of `shapes.detect_shape` refuses)."""
+    from sftgui.core.data import mapping
+
     found = shapes.detect_shape(columns, name)
+    split_col = next((c for c in columns if c.lower() in mapping.SPLIT_NAMES), None)
     for where, rec in records:
-        yield shapes.to_text(shapes.conversation(rec, found, f"{name} {where}")), None, None, where
+        split = mapping.split_value(rec.get(split_col), name, where, split_col) if split_col else None
+        yield shapes.to_text(shapes.conversation(rec, found, f"{name} {where}")), None, split, where
 
 
 def findings(rows) -> list[dict]:
