@@ -16,7 +16,7 @@ from sftgui import __version__
 from sftgui.commands import validate
 from sftgui.errors import UserError
 
-COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate", "publish")
+COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate", "publish", "chat")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -30,6 +30,8 @@ def register(sub) -> None:
     t.add_argument("--max-length", type=validate.tokens, help="tokens read per text")
     t.add_argument("--freeze", metavar="embeddings|N|all-but-head", help="keep these parts of the model fixed")
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
+    t.add_argument("--full", action="store_false", dest="lora", default=None,
+                   help="train every weight instead of LoRA adapters (language models use LoRA by default)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
     t.add_argument("--seed", type=validate.seed)
@@ -60,6 +62,9 @@ def register(sub) -> None:
 
     d = sub.add_parser("demo", help="end to end on the bundled sample: import, check, train, evaluate, export")
     _model_arg(d)
+    d.add_argument("--task", default=None, metavar="TASK",
+                   help="the task whose sample to run (default: text-classification; instruction-sft trains the "
+                        "bundled language model on support replies in a house style)")
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
 
@@ -237,8 +242,11 @@ def _train(args, ctx) -> int:
                                                "lora", "seed", "device", "precision", "early_stopping",
                                                "class_weights", "processes")}
     overrides["grad_accumulation"] = args.grad_accumulation
+    from sftgui.core.projects import get_project
+
+    task = get_project(ws, args.project).task  # the presets are the project's task's
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
-                                     snapshot_id=args.snapshot, **overrides)
+                                     snapshot_id=args.snapshot, task=task, **overrides)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws, launch=launch or None),
                           Progress(args.json_events))
     return _report(result, args.json_events)
@@ -353,6 +361,69 @@ def _runs_cancel(args, ctx) -> int:
 
 # -- demo -------------------------------------------------------------------------------------
 def _demo(args, ctx) -> int:
+    from sftgui.core.tasks import get_task, registry
+
+    if args.task not in (None, registry.DEFAULT_TASK):
+        return _task_demo(args, ctx, get_task(args.task))
+    return _classifier_demo(args, ctx)
+
+
+def _task_demo(args, ctx, task) -> int:
+    """The demo of a task with a sample of its own (`Task.sample`): import, check, train (Quick),
+    evaluate, export, and a few answers when the task writes them."""
+    from sftgui.config import TrainConfig
+    from sftgui.core import projects
+    from sftgui.core.data import quality
+    from sftgui.core.data.importers import import_file
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.core.evaluation import evaluate_version
+    from sftgui.core.export import export_version
+    from sftgui.core.training import engine
+    from sftgui.errors import UserError
+    from sftgui.resources import resource_path
+
+    if not task.sample:
+        raise UserError(f"There is no sample project for {task.name} yet.")
+    ws = ctx.workspace()
+    say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
+    name = f"sample-{task.name}"
+    if name in [p.name for p in projects.list_projects(ws)]:
+        project = projects.get_project(ws, name)
+        say(f"Found project {name}; training a new version on its current data.")
+    else:
+        project = projects.create_project(ws, name, task.name)
+        sample = resource_path(f"sample/{task.sample}")
+        imported = import_file(ws, project, sample)
+        say(f"1. Imported {imported.rows} examples from {sample.name} into project {name}.")
+    report = quality.check_draft(ws, project, check_length=False)
+    say(f"2. Checked the data: {report.rows} examples, {len(report.findings)} finding(s)"
+        + "".join(f"\n   - {f.message}" for f in report.findings))
+    snapshot = freeze_snapshot(ws, project)
+    say(f"3. Training {args.model or 'the bundled model'} with the Quick preset on snapshot {snapshot.id} "
+        f"({snapshot.rows} examples)...")
+    config = TrainConfig.from_preset("quick", project=project.name, task=task.name, model=args.model or "bundled",
+                                     snapshot_id=snapshot.id)
+    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
+    code = _report(result, args.json_events)
+    if code:
+        return code
+    version = result.version
+    evaluation = evaluate_version(ws, version)
+    say(f"4. Evaluated {version.ref} on {evaluation['metrics']['examples']} held-out examples: "
+        + _metrics_text(task.headline(evaluation["metrics"])))
+    for row in evaluation["rows"][:3]:
+        if "predicted" in row and "prompt" in row:
+            say(f"   prompt: {row['prompt']}\n   answer: {row['predicted']}")
+    out = ws.path / "exports" / f"{project.name}-v{version.number}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = export_version(ws, version, out, fmt="hf", force=True, own=out.parent)
+    say(f"5. Exported {version.ref} as a Hugging Face folder: {path}")
+    say(f"Summary: {version.ref} added {version.weights_new_bytes / 2**20:.1f} MiB to the workspace; trained in "
+        f"{_duration(result.wall_s)} on {version.metrics['training']['device']}.")
+    return 0
+
+
+def _classifier_demo(args, ctx) -> int:
     """Import the sample, check and fix it, train (Quick), register, evaluate, export, summarise."""
     from sftgui.config import TrainConfig
     from sftgui.core import projects

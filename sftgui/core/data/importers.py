@@ -65,6 +65,15 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
                                split_col=split_col, progress=progress)
     table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     rows = table.rows()
+    from sftgui.core.tasks import task_of
+
+    own = task_of(project).convert_records(table.name, table.columns, rows)
+    if own is not None:  # the task reads its own shape (e.g. conversations); no label column
+        result = _store(project, own, source=table.name, mapping=mp.Mapping(task_of(project).input_column, None, None),
+                        info=table.info)
+        if result.rows == 0:
+            raise UserError(f"{table.name} has a header but no rows; nothing was imported.")
+        return result
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
                           label_col=label_col, split_col=split_col)

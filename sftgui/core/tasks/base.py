@@ -73,6 +73,7 @@ class Task(ABC):
     # -- what the GUI shows -------------------------------------------------------------------------
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
+    sample: ClassVar[str | None] = None  # `sftgui demo --task NAME` imports resources/sample/<this>
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
@@ -102,12 +103,30 @@ class Task(ABC):
     def check_labels(self, labels: list[str]) -> None:
         """Refuse registering a version whose outputs cannot be named (a classifier needs labels)."""
 
+    def convert_records(self, name: str, columns: list[str], records):
+        """How an imported file's records become draft rows: an iterator of `(text, label, split,
+        where)` for `records` (pairs `(where, dict)`), or None for the labelled mapping of text /
+        label / split columns (`data/mapping.py`). A task whose rows are not a text and a label
+        (a conversation) converts them here; the draft keeps its input in the text column."""
+        return None
+
+    def quality_findings(self, rows) -> list[dict]:
+        """The task's own findings on the draft rows `(row_id, text, label, split, ...)`, each
+        `{kind, count, message, examples, fix}`; the label findings of the report apply only to a
+        labelled task."""
+        return []
+
     def token_lengths(self, model_dir: Path, texts: list[str]) -> list[int] | None:
         """How many model positions each input takes (the quality report's "too long" check), or
         None when the task has no such limit."""
         return None
 
     # == model =======================================================================================
+    def bundled_model(self, ws) -> tuple[Path, str] | None:
+        """(folder, name) of the task's own bundled model, or None for the app's bundled model.
+        May prepare it in the workspace's cache on first use (e.g. a conversion)."""
+        return None
+
     @abstractmethod
     def load_processor(self, model_dir: Path):
         """The processor (tokenizer, image processor) of a model folder."""
@@ -145,7 +164,23 @@ class Task(ABC):
     def lora_task_type(self):
         """peft's TaskType for LoRA on this task's models (e.g. TaskType.SEQ_CLS)."""
 
+    # A task whose LoRA versions keep the adapter unmerged beside the base tensors (which the
+    # content-addressed store then holds once for every version, so a version costs megabytes).
+    # Its `load_version` merges, `merged(model)` gives training the same merged copy, and its
+    # `finish_export_folder` merges (or writes the adapter alone) on export.
+    keeps_adapter: ClassVar[bool] = False
+
+    def merged(self, model):
+        """A merged copy of a LoRA model on the CPU, leaving `model` unmerged (`keeps_adapter` tasks)."""
+        raise NotImplementedError
+
     # == metrics =====================================================================================
+    def logits_reducer(self):
+        """A `preprocess_logits_for_metrics(logits, labels)` for the Trainer, or None: a language
+        model reduces its (rows x length x vocabulary) logits to a few numbers per row, so that
+        evaluation does not hold them all."""
+        return None
+
     @abstractmethod
     def training_metrics(self, eval_pred, labels: list[str]) -> tuple[dict, dict]:
         """`(metrics, details)` for the Trainer's `compute_metrics`: `metrics` has every key of
@@ -180,13 +215,26 @@ class Task(ABC):
     # == prediction: the ONE path training, evaluation, compare, hints and the playground use ========
     @abstractmethod
     def predict(self, model, processor, inputs: Sequence, *, max_length: int | None = None):
-        """outputs (a numpy array, one row per input, in the order of `inputs`)."""
+        """outputs, one per input, in the order of `inputs`: a numpy array with one row per input
+        (a classifier's probabilities), or a list of dicts (a language model's generated answers:
+        `{text, stopped, ...}`)."""
 
     def max_length(self, processor, config: dict | None) -> int | None:
         """The input length a version predicts with: the one it was trained with."""
         return (config or {}).get("max_length") or None
 
     result_format: ClassVar[int] = 1  # bump when `score`'s result changes shape: cached ones are recomputed
+
+    def stored_outputs(self, rows: Sequence[dict], labels: Sequence[str]):
+        """`predict`'s outputs rebuilt from stored per-example rows (a version's test predictions,
+        a result's rows), or None when they do not hold them; `score(rows, labels, outputs)` then
+        gives the result again without running the model. The default reads a row's `probs`."""
+        import numpy as np
+
+        width = self.output_width(labels)
+        if not rows or any(len(r.get("probs") or ()) != width for r in rows):
+            return None
+        return np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), width)
 
     def output_width(self, labels: Sequence[str]) -> int:
         """Numbers per input in `predict`'s outputs (one probability per label for a classifier)."""
@@ -214,14 +262,22 @@ class Task(ABC):
         """What `sftgui predict` and the playground show for one input: `{label, scores}`."""
         raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
 
+    def stream(self, model, processor, turns: list[dict], **options) -> str:
+        """Generate an answer to a conversation (`[{role, content}]`) piece by piece: options are
+        `on_text(piece)`, `should_stop()`, `max_new_tokens`, `temperature`, `top_p`; returns the
+        answer. Only a generating task (`playground == "chat"`) has it."""
+        raise UserError(f"{self.title} models do not write answers; chatting needs a language model.")
+
     # == export and model card =====================================================================
     def inference_facts(self, config: dict) -> dict:
         """What a program needs to predict as sftgui does (the card's facts["inference"])."""
         return {}
 
-    def finish_export_folder(self, folder: Path, facts: dict) -> None:
+    def finish_export_folder(self, folder: Path, facts: dict) -> set[str] | None:
         """Adjust the materialized HF folder so it predicts what sftgui predicts (e.g. the reading
-        length in the tokenizer's files); `facts` are the card's."""
+        length in the tokenizer's files, or merging a LoRA adapter); `facts` are the card's, with
+        the export's `format`. Returns the names of weight files it rewrote (their hashes are
+        computed again), or None."""
 
     def publish_pipeline(self, folder: Path, config: dict):
         """`(transformers pipeline, MLflow flavour task, model_config)` for publishing a version

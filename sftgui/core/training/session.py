@@ -114,7 +114,7 @@ class TrainingSession:
             model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
             processing_class=self.processor, data_collator=prep.task.collator(self.processor),
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
-            compute_loss_func=loss_func,
+            compute_loss_func=loss_func, preprocess_logits_for_metrics=prep.task.logits_reducer(),
             train_lengths=prep.task.lengths(self.data["train"]) if cfg.group_by_length else None)
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
@@ -180,7 +180,8 @@ class TrainingSession:
         return version, metrics
 
     def measure(self, wall_s: float):
-        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank
+        """(metrics, test predictions, the model to store, on the CPU: merged, or with its LoRA adapter
+        unmerged for a task that keeps adapters); every distributed rank
         runs it (the Trainer's evaluate is collective). The forgetting check needs the workspace, so a
         distributed run's coordinator makes it (`forgetting_check`)."""
         from sftgui.core.training.adapt import merge_lora
@@ -196,8 +197,12 @@ class TrainingSession:
         # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
         # predicts in its own dtype, as the loaded version will)
         unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
-        self.model = merge_lora(unwrapped)
-        restore_attention(self.model)
+        restore_attention(unwrapped)
+        if task.keeps_adapter and hasattr(unwrapped, "peft_config"):
+            stored = unwrapped.to("cpu")  # base tensors (already in the store) + the adapter's
+            self.model = task.merged(unwrapped)  # what the version answers, as load_version merges it
+        else:
+            stored = self.model = merge_lora(unwrapped)
         self.model.eval()
         predictions = None
         if "test" in self.data:
@@ -217,7 +222,8 @@ class TrainingSession:
                                "steps": self.trainer.state.global_step,
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
-        return metrics, predictions, self.model.to("cpu")
+        # what the version stores: the merged model, or (keeps_adapter) the adapter beside the base tensors
+        return metrics, predictions, stored.to("cpu")
 
     def _score(self, split: str) -> dict:
         """The task's evaluation result of the trained model on one split of the run's rows."""
