@@ -30,6 +30,8 @@ def register(sub) -> None:
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
+    t.add_argument("--augment", metavar="SPEC", help="image projects: e.g. 'flip,rotation=15,crop=0.8,scale=0.1,"
+                   "jitter=0.2,noise=0.02', 'default' or 'none' (default: the preset's)")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     t.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"))
@@ -188,10 +190,22 @@ def _train(args, ctx) -> int:
                                                "lora", "seed", "device", "precision", "early_stopping",
                                                "class_weights")}
     overrides["grad_accumulation"] = args.grad_accumulation
+    task = _project_task(ws, args.project)
+    if args.augment is not None:
+        from sftgui.core.tasks import get_task
+
+        overrides["augmentation"] = get_task(task).augmentation_from_text(args.augment)
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
-                                     snapshot_id=args.snapshot, **overrides)
+                                     snapshot_id=args.snapshot, task=task, **overrides)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
     return _report(result, args.json_events)
+
+
+def _project_task(ws, project) -> str:
+    """The project's task: its presets are the ones that apply."""
+    from sftgui.core.projects import get_project
+
+    return get_project(ws, project).task
 
 
 # -- runs -------------------------------------------------------------------------------------

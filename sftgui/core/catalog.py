@@ -141,6 +141,12 @@ def _check_safetensors_header(path: Path) -> None:
 def resolve_model(ws, ref: str | None, project=None) -> ModelSource:
     """"bundled", a folder, a version (vN / P@vN / P@alias) or a Hugging Face hub id -> a folder."""
     ref = (ref or BUNDLED).strip()
+    if ref == BUNDLED and project is not None:
+        shipped = _task_bundled(ws, project)
+        if shipped is not None:
+            folder, name = shipped
+            check_model_folder(folder)
+            return ModelSource(ref, "bundled", Path(folder), name)
     if ref == BUNDLED:
         from sftgui.paths import bundled_model_dir
 
@@ -156,6 +162,14 @@ def resolve_model(ws, ref: str | None, project=None) -> ModelSource:
     if re.match(r"^[\w.-]+(/[\w.-]+)?$", ref) and not ref.startswith((".", "/")):
         return _hub_source(ref)
     raise UserError(f"{ref!r} is neither bundled, a model folder, a version like v2 nor a Hugging Face model id.")
+
+
+def _task_bundled(ws, project):
+    """The project's task's own bundled model (an image task ships an image backbone), or None."""
+    from sftgui.core.projects import get_project
+    from sftgui.core.tasks import task_of
+
+    return task_of(get_project(ws, project)).bundled_model(ws)
 
 
 def _version_source(ws, ref: str, project) -> ModelSource:

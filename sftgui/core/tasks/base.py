@@ -75,6 +75,7 @@ class Task(ABC):
     playground: ClassVar[str] = "text"  # which Try page the GUI shows ("text", later "image", "chat")
     default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
+    augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
@@ -86,6 +87,30 @@ class Task(ABC):
         if text is None or not str(text).strip():
             return None, "empty"
         return (text, label), None
+
+    def import_path(self, ws, project, path, **options):
+        """Import a file or folder this task reads itself (e.g. a folder of images) into the draft and
+        return the `ImportResult`, or None to let the table importers read it (texts). `options` are
+        `import_file`'s keyword arguments (text_col is the input column, skip_bad skips bad files)."""
+        return None
+
+    def quality_findings(self, ws, project, rows) -> list:
+        """Findings of this task's own checks (`quality.Finding`s) for draft rows
+        `(id, input, label, split, flagged)`, added to the generic report."""
+        return []
+
+    def check_config(self, config) -> None:
+        """Refuse (UserError) settings this task cannot train with, before a run starts."""
+        if getattr(config, "augmentation", None) and not self.augments:
+            raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def augmentation_from_text(self, text: str) -> dict:
+        """Augmentation settings from the CLI's `--augment` text (a task that `augments` parses it)."""
+        raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def sample(self):
+        """`(project name, path)` of the sample data this task ships for `sftgui demo`, or None."""
+        return None
 
     def stratify_by(self, kept: list[tuple]) -> list | None:
         """The value each kept row's split is stratified by (its label), or None for a plain
@@ -110,6 +135,11 @@ class Task(ABC):
         return None
 
     # == model =======================================================================================
+    def bundled_model(self, ws):
+        """`(folder, base model name)` of the model this task ships ("bundled"), or None for the
+        app's bundled text model."""
+        return None
+
     @abstractmethod
     def load_processor(self, model_dir: Path):
         """The processor (tokenizer, image processor) of a model folder."""
@@ -138,6 +168,11 @@ class Task(ABC):
     @abstractmethod
     def collator(self, processor):
         """The data collator that batches `prepare`'s rows (row_id and labels ride along)."""
+
+    def augmenting(self, data: dict, processor, config) -> dict:
+        """The splits as training reads them under `config` (e.g. the training split augmented on the
+        fly, seeded by config.seed); called once after `prepare`. The default leaves them as prepared."""
+        return data
 
     def lengths(self, dataset) -> list[int] | None:
         """Each training row's length, for length-grouped batches; None when it does not apply."""

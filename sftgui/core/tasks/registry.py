@@ -68,9 +68,11 @@ def export_formats() -> tuple[str, ...]:
 
 
 def _register_builtins() -> None:
+    from sftgui.core.tasks.image_classification import ImageClassification
     from sftgui.core.tasks.text_classification import TextClassification
 
     register(TextClassification())
+    register(ImageClassification())
 
 
 _register_builtins()

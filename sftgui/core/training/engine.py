@@ -138,6 +138,7 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         metric = config.early_stopping_metric
         config = config.replace(task=project.task,
                                 early_stopping_metric=metric if metric in task.watchable_metrics() else None)
+    task.check_config(config)
     # the model first: refusing a bad model folder must not leave a newly frozen snapshot behind
     source = resolve_model(ws, config.model, project)
     if config.snapshot_id is None:

@@ -42,6 +42,7 @@ class TrainingSession:
         self.data, self.cache_hit = prep.task.prepare(
             prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.processor, prep.rows, prep.labels,
             self.config.max_length)
+        self.data = prep.task.augmenting(self.data, self.processor, self.config)
 
     # -- events and curves ------------------------------------------------------------------
     def _emit(self, event) -> None:
