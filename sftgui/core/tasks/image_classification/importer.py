@@ -96,6 +96,9 @@ def _import_table(ws, project, path: Path, *, text_col, label_col, split_col, sh
                             "--image-col.")
     m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
                           label_col=label_col, split_col=split_col)
+    rest = [c for c in table.columns if c not in (m.text_col, m.split_col)]
+    if m.label_col is None and label_col is None and len(rest) == 1:  # path + one other column: the label
+        m = mp.Mapping(m.text_col, rest[0], m.split_col)
     base = path.parent.resolve()
 
     def records():
