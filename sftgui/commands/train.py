@@ -58,6 +58,8 @@ def register(sub) -> None:
 
     d = sub.add_parser("demo", help="end to end on the bundled sample: import, check, train, evaluate, export")
     _model_arg(d)
+    d.add_argument("--task", default=None, metavar="TASK",
+                   help="the sample of this task (default: text-classification; also image-classification)")
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
 
@@ -321,21 +323,25 @@ def _demo(args, ctx) -> int:
     from sftgui.core.versions import list_versions
     from sftgui.paths import resources_dir
 
+    from sftgui.core.tasks import get_task
+
     ws = ctx.workspace()
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
+    task = get_task(args.task)
+    shipped = task.sample()
+    sample_project, sample = shipped if shipped else (SAMPLE_PROJECT, resources_dir() / "sample" / "support_tickets.csv")
     names = [p.name for p in projects.list_projects(ws)]
-    if SAMPLE_PROJECT in names:
-        project = projects.get_project(ws, SAMPLE_PROJECT)
+    if sample_project in names:
+        project = projects.get_project(ws, sample_project)
         have = [f"v{v.number}" for v in list_versions(ws, project)]
-        say(f"Found project {SAMPLE_PROJECT} ({', '.join(have) or 'no versions yet'}); training a new version "
+        say(f"Found project {sample_project} ({', '.join(have) or 'no versions yet'}); training a new version "
             "on its current data.")
     else:
         if names:
             say(f"This workspace already has {len(names)} project(s) ({', '.join(names)}); they are left alone.")
-        project = projects.create_project(ws, SAMPLE_PROJECT)
-        sample = resources_dir() / "sample" / "support_tickets.csv"
+        project = projects.create_project(ws, sample_project, task.name)
         imported = import_file(ws, project, sample)
-        say(f"1. Imported {imported.rows} rows from {sample.name} into project {SAMPLE_PROJECT}.")
+        say(f"1. Imported {imported.rows} rows from {sample.name} into project {sample_project}.")
     report = quality.check_draft(ws, project, check_length=False)
     say(f"2. Checked the data: {report.labelled} labelled rows, {len(report.findings)} finding(s)"
         + "".join(f"\n   - {f.message}" for f in report.findings))
@@ -347,7 +353,7 @@ def _demo(args, ctx) -> int:
     say(f"3. Training the {'bundled' if not args.model else args.model} model with the Quick preset on snapshot "
         f"{snapshot.id} ({snapshot.rows} rows)...")
     config = TrainConfig.from_preset("quick", project=project.name, model=args.model or "bundled",
-                                     snapshot_id=snapshot.id)
+                                     snapshot_id=snapshot.id, task=task.name)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
     code = _report(result, args.json_events)
     if code:
