@@ -76,6 +76,7 @@ class Task(ABC):
     default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
     augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
+    thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
@@ -103,6 +104,10 @@ class Task(ABC):
         """Refuse (UserError) settings this task cannot train with, before a run starts."""
         if getattr(config, "augmentation", None) and not self.augments:
             raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def thumbnail(self, ws, value) -> Path | None:
+        """A small picture file of one input (a task with `thumbnails`), cached in the workspace."""
+        return None
 
     def augmentation_from_text(self, text: str) -> dict:
         """Augmentation settings from the CLI's `--augment` text (a task that `augments` parses it)."""

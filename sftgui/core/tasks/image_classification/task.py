@@ -49,6 +49,7 @@ class ImageClassification(Task):
     playground = "image"
     processor_name = "image processor"
     augments = True
+    thumbnails = True
 
     # -- data ---------------------------------------------------------------------------------------
     def import_path(self, ws, project, path, **options):
@@ -82,6 +83,11 @@ class ImageClassification(Task):
         if config.lora:
             raise UserError("LoRA adapters are for text models; for pictures train the last layer (Quick) or the "
                             "whole model (Balanced).")
+
+    def thumbnail(self, ws, value):
+        from sftgui.core.tasks.image_classification import images
+
+        return images.thumbnail_path(ws, value) if images.is_digest(value) else None
 
     def augmentation_from_text(self, text):
         from sftgui.core.tasks.image_classification.augment import parse
