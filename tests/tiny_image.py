@@ -22,7 +22,7 @@ def make_tiny_image_model_dir(path: Path, *, num_labels: int = 3, seed: int = 0,
 
 
 def make_shapes_folder(path: Path, *, per_class: int = 12, seed: int = 3) -> Path:
-    from sftgui.resources.sample.make_shapes import make
+    from sftgui.core.tasks.image_classification.sample import make
 
     make(Path(path), per_class=per_class, seed=seed)
     return Path(path)
