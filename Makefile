@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # build this machine keeps on disk instead of a 5 GB CUDA build.
 TORCH_SPEC ?=
 
-.PHONY: run test bench screenshots demo clean
+.PHONY: run test bench screenshots demo bundle bundle-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ bench: $(VENV)/.stamp-test
 
 screenshots: $(VENV)/.stamp-test
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m sftgui.qt.screenshots docs/screenshots
+
+# The desktop bundle for Linux (packaging/README.md): build/bundle/dist/sftgui/ and a .tar.gz of it.
+# It makes its own environment with the CPU build of PyTorch; 10-20 minutes on 2 cores.
+BUNDLE_EXE := build/bundle/dist/sftgui/sftgui
+bundle:
+	bash packaging/linux/build.sh
+
+# Starts the built bundle with a clean environment: --help, the window (offscreen), the hub offline, demo.
+bundle-test: $(VENV)/.stamp-test
+	@test -x $(BUNDLE_EXE) || { echo "No bundle at $(BUNDLE_EXE): run 'make bundle' first."; exit 2; }
+	SFTGUI_BUNDLE=$(BUNDLE_EXE) QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 \
+		$(PY) -m pytest -q -p no:cacheprovider tests/packaging $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

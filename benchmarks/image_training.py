@@ -95,14 +95,14 @@ def main() -> None:
     from sftgui.core.data.snapshots import freeze_snapshot, load_snapshot_table
     from sftgui.core.projects import create_project
     from sftgui.core.training import engine
-    from sftgui.paths import resources_dir
+    from sftgui.resources import resource_path
     from sftgui.store.db import open_workspace
 
     machine = describe()
     print(json.dumps({"machine": machine}))
     with tempfile.TemporaryDirectory(prefix="sftgui-bench-img-") as tmp:
         tmp = Path(tmp)
-        folder = resources_dir() / "sample" / "shapes" if args.data == "shapes" else digits_folder(tmp / "digits")
+        folder = resource_path("sample/shapes") if args.data == "shapes" else digits_folder(tmp / "digits")
         ws = open_workspace(tmp / "ws")
         t0 = time.perf_counter()
         project = create_project(ws, "bench", "image-classification")

@@ -15,26 +15,28 @@ GOAL_S = 180.0
 GOAL_ACCURACY = 0.85
 
 
-def measure() -> dict:
+def train_on_sample(**overrides):
+    """The Quick preset (with `overrides`) on the cleaned sample set in a fresh temporary workspace:
+    (RunResult, wall seconds of engine.run, snapshot, config)."""
     from sftgui.config import TrainConfig
     from sftgui.core.data import quality
     from sftgui.core.data.importers import import_file
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.projects import create_project
     from sftgui.core.training import engine
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
     from sftgui.store.db import open_workspace
 
     with tempfile.TemporaryDirectory(prefix="sftgui-bench-quick-") as tmp:
         ws = open_workspace(Path(tmp) / "ws")
         try:
             project = create_project(ws, "support-tickets")
-            import_file(ws, project, resources_dir() / "sample" / "support_tickets.csv")
+            import_file(ws, project, resource_path(SAMPLE_CSV))
             quality.drop_empty(ws, project)
             quality.drop_duplicates(ws, project)
             quality.resolve_conflicts(ws, project, "majority")
             snapshot = freeze_snapshot(ws, project)
-            config = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id)
+            config = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id, **overrides)
             t0 = time.perf_counter()
             result = engine.run(config, ws=ws)
             wall = time.perf_counter() - t0
@@ -42,6 +44,11 @@ def measure() -> dict:
             ws.close()
     if result.status != "completed":
         raise SystemExit(f"Quick preset run {result.status}: {result.error}")
+    return result, wall, snapshot, config
+
+
+def measure() -> dict:
+    result, wall, snapshot, config = train_on_sample()
     m = result.metrics
     return {
         "name": "Quick preset on the sample set (bundled model)",

@@ -24,6 +24,8 @@ MODULES = [
     "benchmarks.data_figures",  # goal 7
     "benchmarks.export_figures",  # goal 8
     "benchmarks.quick_preset",  # issue 5: Quick preset on the sample set
+    "benchmarks.export_agreement",  # issue 14: pipeline() on an export equals sftgui predict
+    "benchmarks.distributed_speed",  # issue 20: 2 torchrun processes vs 1
 ]
 
 

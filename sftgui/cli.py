@@ -13,14 +13,15 @@ import sys
 from pathlib import Path
 
 from sftgui import __version__
+from sftgui.commands import validate
 from sftgui.errors import UserError
 
-COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate")
+COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate", "publish")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one plain sentence on stderr, exit 2
-        self.exit(2, f"sftgui: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"sftgui: {validate.escape(message)} (see '{validate.escape(self.prog)} --help')\n")
 
 
 class Context:
@@ -59,7 +60,8 @@ class Context:
         sys.stdout.write("\n")
 
     def say(self, text: str = "") -> None:
-        print(text)
+        """A line for the person: names and texts from the data have their control characters escaped."""
+        print(validate.escape(text))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,12 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--workspace",
         metavar="DIR",
+        type=validate.workspace_dir,
         help="workspace folder (default: $SFTGUI_HOME, else your user data folder)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"sftgui.commands.{name}").register(sub)
-    return parser
+    return validate.harden(parser)
 
 
 def _log_unexpected(ctx: Context, exc: BaseException) -> Path | None:
@@ -96,16 +99,19 @@ def _log_unexpected(ctx: Context, exc: BaseException) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        if args.command:  # a group without its sub-command, e.g. `sftgui versions`
-            parser.parse_args([args.command, "--help"])
-        args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            if args.command:  # a group without its sub-command, e.g. `sftgui versions`
+                parser.parse_args([args.command, "--help"])
+            args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
+    except SystemExit as exc:  # --help, --version, or a bad value (already said in one sentence)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     ctx = Context(args)
     try:
         return int(args.func(args, ctx) or 0)
     except UserError as exc:
-        print(f"sftgui: {exc}", file=sys.stderr)
+        print(f"sftgui: {validate.escape(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sftgui: interrupted.", file=sys.stderr)
@@ -113,9 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - last line of defence: one sentence + a log file
+        from sftgui.errors import is_disk_full
+
+        if is_disk_full(exc):  # a writer that did not say it itself: still a full disk, not a crash
+            print(f"sftgui: The disk is full ({validate.escape(exc)}); free some space and try again.",
+                  file=sys.stderr)
+            return 2
         log = _log_unexpected(ctx, exc)
         where = f"; details are in {log}" if log else ""
-        print(f"sftgui: something went wrong ({type(exc).__name__}: {exc}){where}.", file=sys.stderr)
+        print(validate.escape(f"sftgui: something went wrong ({type(exc).__name__}: {exc}){where}."), file=sys.stderr)
         return 1
     finally:
         ctx.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
 from dataclasses import dataclass, field
 
 from sftgui.core.tasks.registry import DEFAULT_TASK
@@ -24,6 +26,12 @@ GROUP_BY_LENGTH_MIN_ROWS = 200  # below that a run takes seconds and grouping sa
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomial", "cosine_with_restarts")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _layers(freeze) -> int | None:
+    """The N of freeze "N" (ASCII digits: '²'.isdigit() is true), else None."""
+    text = str(freeze)
+    return int(text) if re.fullmatch(r"[0-9]{1,4}", text, re.ASCII) else None
 
 
 @dataclass
@@ -59,6 +67,9 @@ class TrainConfig:
     seed: int = 42
     precision: str = "auto"
     device: str = "auto"
+    # data-parallel processes on this machine (torchrun); batch_size stays the effective batch of
+    # one step, split evenly between them (training/distributed.py)
+    processes: int = 1
     # "auto": length-grouped batches from GROUP_BY_LENGTH_MIN_ROWS training rows on, in a random
     # batch order (training/sampling.py). The Trainer's own grouping trains each stretch from the
     # longest to the shortest texts: on 540 drug reviews with bf16 it collapsed to the majority class.
@@ -119,6 +130,23 @@ class TrainConfig:
             if not ok:
                 raise UserError(sentence)
 
+        # types and finiteness first (values also come from JSON and the GUI): inf epochs or a
+        # seed of -1 would otherwise reach the Trainer and fail there
+        for name in ("epochs", "learning_rate", "warmup", "weight_decay", "label_smoothing", "lora_dropout",
+                     "early_stopping_threshold") + (("dropout",) if self.dropout is not None else ()):
+            value = getattr(self, name)
+            need(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+                 f"The setting {name.replace('_', ' ')} must be a finite number, not {value!r}.")
+        for name in ("max_steps", "batch_size", "grad_accumulation", "max_length", "lora_r", "lora_alpha",
+                     "early_stopping_patience", "eval_steps", "log_steps", "seed"):
+            value = getattr(self, name)
+            need(isinstance(value, int) and not isinstance(value, bool) and -1 <= value <= 2**31,
+                 f"The setting {name.replace('_', ' ')} must be a whole number of reasonable size, not {value!r}.")
+        need(0 <= self.seed < 2**32, f"The seed must be between 0 and {2**32 - 1}, not {self.seed}.")
+        need(self.epochs <= 1000, "The number of epochs must be at most 1000.")
+        need(self.batch_size <= 65536 and self.grad_accumulation <= 65536,
+             "The batch size and gradient accumulation must be at most 65536.")
+        need(self.eval_steps >= 0 and self.log_steps >= 0, "Evaluation and logging steps cannot be negative.")
         from sftgui.core.tasks import registry
 
         need(self.task in registry.names(),
@@ -128,6 +156,10 @@ class TrainConfig:
         need(0 < self.learning_rate < 1, "The learning rate must be between 0 and 1 (for example 5e-5).")
         need(int(self.batch_size) >= 1, "The batch size must be at least 1.")
         need(int(self.grad_accumulation) >= 1, "Gradient accumulation must be at least 1.")
+        need(int(self.processes) >= 1, "The number of processes must be at least 1.")
+        need(int(self.batch_size) % int(self.processes) == 0,
+             f"The batch size ({self.batch_size}) must be a multiple of the number of processes "
+             f"({self.processes}): each process trains an equal share of every batch.")
         need(int(self.max_length) == AUTO_LENGTH or 8 <= int(self.max_length) <= 8192,
              "The maximum length must be between 8 and 8192 tokens (or 0 to choose it from the data).")
         need(self.warmup >= 0, "Warm-up cannot be negative.")
@@ -137,8 +169,8 @@ class TrainConfig:
         need(self.scheduler in SCHEDULERS, f"Unknown scheduler {self.scheduler!r}; use one of {', '.join(SCHEDULERS)}.")
         need(isinstance(self.class_weights, dict) or self.class_weights in ("none", "balanced"),
              "Class weights must be none, balanced or a weight per label.")
-        need(self.freeze in ("none", "embeddings", "all-but-head") or str(self.freeze).isdigit(),
-             "Freeze must be none, embeddings, a number of layers or all-but-head.")
+        need(self.freeze in ("none", "embeddings", "all-but-head") or _layers(self.freeze) is not None,
+             "Freeze must be none, embeddings, a number of layers (0-9999) or all-but-head.")
         watchable = task.watchable_metrics()
         need(self.early_stopping_metric in watchable,
              f"Early stopping can watch {', '.join(watchable)}, not {self.early_stopping_metric!r}.")
@@ -153,7 +185,7 @@ class TrainConfig:
     @property
     def freeze_layers(self) -> int:
         """How many transformer layers (after the embeddings) the freeze setting holds fixed."""
-        return int(self.freeze) if str(self.freeze).isdigit() else 0
+        return _layers(self.freeze) or 0
 
 
 def _choices(names) -> str:

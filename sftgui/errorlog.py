@@ -15,6 +15,7 @@ def write_error_log(folders, text: str, *, origin: str) -> Path | None:
     created new, never through a link or over a file (a shared temp folder may hold planted names).
     """
     from sftgui import __version__
+    from sftgui.core.outpath import write_new_file
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     data = f"sftgui {__version__} ({origin})\n\n{text}".encode("utf-8", errors="backslashreplace")
@@ -25,9 +26,7 @@ def write_error_log(folders, text: str, *, origin: str) -> Path | None:
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"sftgui-error-{stamp}-{os.getpid()}.log"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            write_new_file(path, data, mode=0o600)
             return path
         except OSError:
             continue

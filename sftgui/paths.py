@@ -16,11 +16,14 @@ def default_workspace() -> Path:
 
 
 def resolve_workspace(explicit: str | os.PathLike | None) -> Path:
-    return Path(explicit).expanduser() if explicit else default_workspace()
+    """The folder named, else the default; an empty name is refused (it used to mean the default)."""
+    if explicit is None:
+        return default_workspace()
+    if not os.fspath(explicit).strip():
+        from sftgui.errors import UserError
 
-
-def resources_dir() -> Path:
-    return Path(__file__).resolve().parent / "resources"
+        raise UserError("--workspace needs a folder (it was empty); leave it out to use the default workspace.")
+    return Path(explicit).expanduser()
 
 
 def bundled_model_dir() -> Path:

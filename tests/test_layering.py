@@ -83,7 +83,8 @@ TASKS_DIR = ("core", "tasks")
 TASK_MODULES = ("tokenizers", "PIL", "torchvision", "timm", "trl", "transformers.models",
                 "transformers.tokenization_utils", "transformers.image_processing_utils")
 # model classes, processors and collators of one kind of model, by the shape of their names
-TASK_CLASS = re.compile(r"^(Auto\w+|\w+Tokenizer(Fast)?|\w+(Image|Video)?Processor|\w+FeatureExtractor"
+# (AutoConfig reads any model's config.json: it is not one kind of model's)
+TASK_CLASS = re.compile(r"^(Auto(?!Config$)\w+|\w+Tokenizer(Fast)?|\w+(Image|Video)?Processor|\w+FeatureExtractor"
                         r"|\w+For(SequenceClassification|ImageClassification|CausalLM|TokenClassification|"
                         r"QuestionAnswering|MaskedLM|Seq2SeqLM)|DataCollator\w*|pipeline)$")
 # what one kind of model's inputs and heads are called, as names or as strings ("input_ids")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from sftgui.commands import validate
+
 
 def register(sub) -> None:
     p = sub.add_parser("data", help="import, check, label and freeze a project's data")
@@ -25,11 +27,11 @@ def register(sub) -> None:
 
     c = cmd("preview", _preview, "show how a file would be read (nothing is imported)", project=False, json=True)
     c.add_argument("file", metavar="FILE")
-    c.add_argument("--rows", type=int, default=5)
+    c.add_argument("--rows", type=validate.count, default=5)
     _mapping_args(c)
 
     c = cmd("check", _check, "quality report of the draft", json=True)
-    c.add_argument("--max-length", type=int, help="tokens the model reads (default: the model's maximum)")
+    c.add_argument("--max-length", type=validate.tokens, help="tokens the model reads (default: the model's maximum)")
     c.add_argument("--no-length", action="store_true", help="skip the check of over-long texts (no tokenizer)")
 
     c = cmd("fix", _fix, "repair what the quality report found (each fix can be undone)")
@@ -42,14 +44,14 @@ def register(sub) -> None:
     c.add_argument("--into", metavar="B", help="... as label B")
 
     c = cmd("label", _label, "set or clear the label of rows")
-    c.add_argument("--row", type=int, action="append", required=True, metavar="ID", help="row id (repeatable)")
+    c.add_argument("--row", type=validate.identifier, action="append", required=True, metavar="ID", help="row id (repeatable)")
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--label", metavar="L")
     g.add_argument("--clear", action="store_true", help="remove the label")
     c.add_argument("--new", action="store_true", help="add the label to the label set if it is new")
 
     c = cmd("flag", _flag, "flag rows for review (or --clear the flag)")
-    c.add_argument("--row", type=int, action="append", required=True, metavar="ID")
+    c.add_argument("--row", type=validate.identifier, action="append", required=True, metavar="ID")
     c.add_argument("--clear", action="store_true")
 
     cmd("undo", _undo, "undo the last edit of the draft")
@@ -60,26 +62,31 @@ def register(sub) -> None:
     c.add_argument("names", nargs="*", metavar="NAME",
                    help="add NAME | rename OLD NEW | merge A B (A into B) | delete NAME | style NAME")
     c.add_argument("--colour", help="with add/style: #rrggbb")
-    c.add_argument("--key", type=int, help="with add/style: shortcut key 1-9 (0 clears)")
+    c.add_argument("--key", type=validate.shortcut_key, help="with add/style: shortcut key 1-9 (0 clears)")
     c.add_argument("--yes", action="store_true", help="confirm delete (its rows become unlabelled)")
 
     c = cmd("rows", _rows, "list the draft's rows", json=True)
     c.add_argument("--filter", default="all", help="all, labelled, unlabelled, flagged, label:NAME or search:WORDS")
-    c.add_argument("--offset", type=int, default=0)
-    c.add_argument("--limit", type=int, default=50)
+    c.add_argument("--offset", type=validate.offset, default=0)
+    c.add_argument("--limit", type=validate.count, default=50)
 
     c = cmd("snapshot", _snapshot, "freeze the draft into an immutable snapshot", json=True)
-    c.add_argument("--seed", type=int, default=0, help="seed of the stratified split (default 0)")
+    c.add_argument("--seed", type=validate.seed, default=0, help="seed of the stratified split (default 0)")
     c.add_argument("--fractions", default="0.8,0.1,0.1", help="train,validation,test (default 0.8,0.1,0.1)")
 
     cmd("snapshots", _snapshots, "list the project's snapshots", json=True)
 
+    c = cmd("purge", _purge, "delete a snapshot for good (refused while a version trained on it is kept); "
+            "'sftgui gc' then frees its bytes", project=False, json=True)
+    c.add_argument("snapshot", metavar="SNAP")
+    c.add_argument("--reason", required=True, help="why (kept with a tombstone in the audit log)")
+
     c = cmd("diff", _diff, "rows added, removed and relabelled between two snapshots", project=False, json=True)
-    c.add_argument("a", metavar="SNAP_A")
-    c.add_argument("b", metavar="SNAP_B")
+    c.add_argument("a", metavar="SNAP_A", type=validate.snapshot_ref)
+    c.add_argument("b", metavar="SNAP_B", type=validate.snapshot_ref)
 
     c = cmd("export", _export, "write a snapshot to a CSV file", project=False)
-    c.add_argument("snapshot", metavar="SNAP")
+    c.add_argument("snapshot", metavar="SNAP", type=validate.snapshot_ref)
     c.add_argument("--out", required=True, metavar="FILE.csv")
     c.add_argument("--force", action="store_true", help="replace the file if it exists")
 
@@ -301,7 +308,10 @@ def _snapshot(args, ctx) -> int:
         ctx.emit_json({"id": snap.id, "rows": snap.rows, "hash": snap.hash, "labels": snap.label_counts,
                        "splits": snap.split_counts})
     else:
+        from sftgui.core.data.snapshots import left_out_sentence
+
         ctx.say(f"Snapshot {snap.id}: {snap.rows:,} rows, splits {snap.split_counts}, hash {snap.hash[:12]}.")
+        ctx.say(left_out_sentence({**snap.meta, "rows": snap.rows}))
     return 0
 
 
@@ -336,6 +346,19 @@ def _diff(args, ctx) -> int:
     for kind in ("added", "removed"):
         for e in d["examples"][kind]:
             ctx.say(f"  {kind} ({e['label']}): {e['text'][:70]}")
+    return 0
+
+
+def _purge(args, ctx) -> int:
+    from sftgui.core.purge import purge_snapshot
+
+    done = purge_snapshot(ctx.workspace(), args.snapshot, reason=args.reason)
+    if ctx.json:
+        ctx.emit_json(done)
+    else:
+        ctx.say(f"Snapshot {done['snapshot_id']} is removed for good; the audit log keeps what it was and why. "
+                "Its rows are still in the draft (remove them there too if they must go); "
+                "'sftgui gc' frees its stored files.")
     return 0
 
 

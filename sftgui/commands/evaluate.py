@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from sftgui.commands import validate
 from sftgui.errors import WorkspaceLocked
 
 VERSION_HELP = "vN with --project, PROJECT@vN or PROJECT@ALIAS"
@@ -21,7 +22,7 @@ def register(sub) -> None:
         return p
 
     ev = command("evaluate", "accuracy, F1, per-label scores, confusion matrix and worst mistakes", _evaluate)
-    ev.add_argument("--snapshot", type=int, metavar="ID", help="test split of this dataset snapshot (default: its own)")
+    ev.add_argument("--snapshot", type=validate.identifier, metavar="ID", help="test split of this dataset snapshot (default: its own)")
     ev.add_argument("--json", action="store_true", help="print JSON")
 
     cmp = command("compare", "compare two or more versions on the first one's test set", _compare, many=True)
@@ -29,7 +30,7 @@ def register(sub) -> None:
 
     pr = command("predict", "what a version says about some texts", _predict)
     pr.add_argument("texts", metavar="TEXT", nargs="+")
-    pr.add_argument("--top-k", type=int, metavar="K", help="show the K most likely labels (default: all)")
+    pr.add_argument("--top-k", type=validate.count, metavar="K", help="show the K most likely labels (default: all)")
     pr.add_argument("--json", action="store_true", help="print JSON: [{text, label, scores}]")
 
     ex = command("export", "write a version as a model folder, a zip archive or an ONNX graph", _export)
@@ -39,7 +40,7 @@ def register(sub) -> None:
     ex.add_argument("--json", action="store_true", help="print JSON: {path, format}")
 
     hi = command("hints", "labels to double-check, and which unlabelled rows to label next", _hints)
-    hi.add_argument("--limit", type=int, default=20, metavar="N", help="rows per list (default: 20)")
+    hi.add_argument("--limit", type=validate.count, default=20, metavar="N", help="rows per list (default: 20)")
     hi.add_argument("--method", choices=("margin", "entropy"), default="margin", help="uncertainty measure")
     hi.add_argument("--json", action="store_true", help="print JSON: {label_errors, label_next}")
 

@@ -8,7 +8,10 @@ def register(sub) -> None:
     psub = p.add_subparsers(dest="project_command", metavar="ACTION")
     c = psub.add_parser("create", help="create a project")
     c.add_argument("name")
-    c.add_argument("--task", default="text-classification", help="the task (default: text-classification)")
+    from sftgui.core.tasks import registry
+
+    c.add_argument("--task", default=registry.DEFAULT_TASK,
+                   help=f"the task (default: {registry.DEFAULT_TASK})")
     c.add_argument("--model", help="default base model for new runs (bundled, a folder or a hub id)")
     c.set_defaults(func=_create)
     ls = psub.add_parser("list", help="list the projects")

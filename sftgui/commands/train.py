@@ -11,6 +11,8 @@ import signal
 import sys
 import time
 
+from sftgui.commands import validate
+
 SAMPLE_PROJECT = "support-tickets"
 
 
@@ -20,22 +22,23 @@ def register(sub) -> None:
     t.add_argument("--project", required=True, metavar="P")
     _model_arg(t)
     t.add_argument("--preset", choices=("quick", "balanced", "thorough"), default="quick")
-    t.add_argument("--snapshot", type=int, metavar="ID", help="train on this snapshot (default: freeze the draft)")
-    t.add_argument("--epochs", type=float)
-    t.add_argument("--lr", type=float, dest="learning_rate", metavar="X", help="learning rate")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--grad-accumulation", type=int)
-    t.add_argument("--max-length", type=int, help="tokens read per text")
+    t.add_argument("--snapshot", type=validate.identifier, metavar="ID", help="train on this snapshot (default: freeze the draft)")
+    t.add_argument("--epochs", type=validate.epochs)
+    t.add_argument("--lr", type=validate.learning_rate, dest="learning_rate", metavar="X", help="learning rate")
+    t.add_argument("--batch-size", type=validate.steps)
+    t.add_argument("--grad-accumulation", type=validate.steps)
+    t.add_argument("--max-length", type=validate.tokens, help="tokens read per text")
     t.add_argument("--freeze", metavar="embeddings|N|all-but-head", help="keep these parts of the model fixed")
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
     t.add_argument("--augment", metavar="SPEC", help="image projects: e.g. 'flip,rotation=15,crop=0.8,scale=0.1,"
                    "jitter=0.2,noise=0.02', 'default' or 'none' (default: the preset's)")
-    t.add_argument("--seed", type=int)
+    t.add_argument("--seed", type=validate.seed)
     t.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     t.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"))
     t.add_argument("--json-events", action="store_true", help="print one JSON object per line per event")
+    _launcher_args(t)
     t.set_defaults(func=_train)
 
     r = sub.add_parser("runs", help="list, show, resume or cancel training runs")
@@ -45,15 +48,16 @@ def register(sub) -> None:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_runs_list)
     c = rs.add_parser("show", help="one run: status, settings, device, speed, metrics")
-    c.add_argument("run", type=int, metavar="RUN")
+    c.add_argument("run", type=validate.identifier, metavar="RUN")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_runs_show)
     c = rs.add_parser("resume", help="continue a cancelled or interrupted run from its last checkpoint")
-    c.add_argument("run", type=int, metavar="RUN")
+    c.add_argument("run", type=validate.identifier, metavar="RUN")
     c.add_argument("--json-events", action="store_true")
+    _launcher_args(c, resume=True)
     c.set_defaults(func=_runs_resume)
     c = rs.add_parser("cancel", help="stop a run (it saves a checkpoint and can be resumed)")
-    c.add_argument("run", type=int, metavar="RUN")
+    c.add_argument("run", type=validate.identifier, metavar="RUN")
     c.set_defaults(func=_runs_cancel)
 
     d = sub.add_parser("demo", help="end to end on the bundled sample: import, check, train, evaluate, export")
@@ -62,6 +66,42 @@ def register(sub) -> None:
                    help="the sample of this task (default: text-classification; also image-classification)")
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
+
+
+def _launcher_args(p, resume: bool = False) -> None:
+    """--processes N and torchrun's rendezvous options (docs/readme/training.md has a Slurm example)."""
+    g = p.add_argument_group("several processes (torchrun)")
+    g.add_argument("--processes", type=int, metavar="N",
+                   help="train with N data-parallel processes on this machine (one per GPU; gloo on CPUs)"
+                   + ("; default: as the run was started" if resume else ""))
+    g.add_argument("--nnodes", metavar="N|MIN:MAX", help="torchrun: number of machines")
+    g.add_argument("--node-rank", metavar="K", help="torchrun: this machine's rank (0 holds the workspace)")
+    g.add_argument("--rdzv-endpoint", metavar="HOST:PORT", help="torchrun: where the machines meet")
+    g.add_argument("--rdzv-backend", metavar="NAME", help="torchrun: rendezvous backend (default c10d)")
+    g.add_argument("--rdzv-id", metavar="ID", help="torchrun: the job's id (e.g. $SLURM_JOB_ID)")
+    g.add_argument("--rdzv-conf", metavar="K=V,...", help="torchrun: extra rendezvous settings")
+    g.add_argument("--master-addr", metavar="HOST", help="torchrun: static rendezvous host")
+    g.add_argument("--master-port", metavar="PORT", help="torchrun: static rendezvous port")
+
+
+def _launch(args) -> dict:
+    from sftgui.core.training.distributed import LAUNCH_OPTIONS
+
+    return {k: getattr(args, k) for k in LAUNCH_OPTIONS if getattr(args, k, None) not in (None, "")}
+
+
+def _join(args, launch: dict) -> int:
+    """A cluster node other than the first: run its workers; the first node shows the progress."""
+    from sftgui.core.training.distributed import join
+
+    print(f"Joining the run as node {launch['node_rank']} with {args.processes or 1} process(es); "
+          "progress and the result are shown on node 0.", file=sys.stderr)
+    code = join(args.processes or 1, launch)
+    if code:
+        print(f"sftgui: this node's training processes stopped with exit code {code}; node 0's run log has "
+              "the run's state.", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _model_arg(p) -> None:
@@ -126,8 +166,13 @@ class Progress:
         if self._bar:
             self.out.write("\n")
             self._bar = False
-        self.out.write(text + "\n")
+        self.out.write(validate.escape(text) + "\n")
         self.out.flush()
+
+
+def _say(text: str, file=None) -> None:
+    """print() for lines that hold names or texts: control characters escaped (validate.escape)."""
+    print(validate.escape(text), file=file)
 
 
 def _duration(seconds: float) -> str:
@@ -167,30 +212,34 @@ def _report(result, json_events: bool) -> int:
             v, m = result.version, result.metrics
             where = "validation" if m.get("evaluated_on") == "validation" else "test"
             top = {k: x for k, x in m.items() if k not in ("validation", "test", "training", "forgetting")}
-            print(f"Done: {v.ref}, {_metrics_text(top, ' and ')} on the {where} "
+            _say(f"Done: {v.ref}, {_metrics_text(top, ' and ')} on the {where} "
                   f"data, in {_duration(result.wall_s)} (run {result.run_id}).")
             if "forgetting" in m:
-                print(f"  {m['forgetting']['sentence']}")
+                _say(f"  {m['forgetting']['sentence']}")
                 if m["forgetting"].get("warning"):
-                    print(f"  Warning: {m['forgetting']['warning']}")
+                    _say(f"  Warning: {m['forgetting']['warning']}")
         return 0
     if result.status == "cancelled":
-        print(f"sftgui: run {result.run_id} was stopped; resume it with 'sftgui runs resume {result.run_id}'.",
+        _say(f"sftgui: run {result.run_id} was stopped; resume it with 'sftgui runs resume {result.run_id}'.",
               file=sys.stderr)
         return 130
-    print(f"sftgui: {result.error}", file=sys.stderr)
-    return 1
+    _say(f"sftgui: {result.error}", file=sys.stderr)
+    return 2 if result.user_error else 1
 
 
 # -- train ------------------------------------------------------------------------------------
 def _train(args, ctx) -> int:
     from sftgui.config import TrainConfig
     from sftgui.core.training import engine
+    from sftgui.core.training.distributed import joins_another_node
 
+    launch = _launch(args)
+    if joins_another_node(launch):
+        return _join(args, launch)  # never opens the workspace: node 0 holds it
     ws = ctx.workspace()
     overrides = {k: getattr(args, k) for k in ("epochs", "learning_rate", "batch_size", "max_length", "freeze",
                                                "lora", "seed", "device", "precision", "early_stopping",
-                                               "class_weights")}
+                                               "class_weights", "processes")}
     overrides["grad_accumulation"] = args.grad_accumulation
     task = _project_task(ws, args.project)
     if args.augment is not None:
@@ -199,7 +248,8 @@ def _train(args, ctx) -> int:
         overrides["augmentation"] = get_task(task).augmentation_from_text(args.augment)
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
                                      snapshot_id=args.snapshot, task=task, **overrides)
-    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
+    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws, launch=launch or None),
+                          Progress(args.json_events))
     return _report(result, args.json_events)
 
 
@@ -239,11 +289,11 @@ def _runs_list(args, ctx) -> int:
     if ctx.json:
         ctx.emit_json(rows)
     elif not rows:
-        print(f"Project {project.name} has no runs yet; 'sftgui train --project {project.name}' starts one.")
+        _say(f"Project {project.name} has no runs yet; 'sftgui train --project {project.name}' starts one.")
     else:
         for r in rows:
             acc = f"  accuracy {r['accuracy']:.1%}" if r["accuracy"] is not None else ""
-            print(f"run {r['id']:>3}  {r['status']:<11} {r['started_at'] or '':<25} {r['version'] or '':<20}{acc}")
+            _say(f"run {r['id']:>3}  {r['status']:<11} {r['started_at'] or '':<25} {r['version'] or '':<20}{acc}")
     return 0
 
 
@@ -265,11 +315,11 @@ def _runs_show(args, ctx) -> int:
     for key in ("id", "project", "status", "version", "snapshot_id", "device", "precision", "last_step", "wall_s",
                 "train_samples_per_second", "started_at", "ended_at", "error", "log_path"):
         if doc[key] is not None:
-            print(f"{key:<26}{doc[key]}")
+            _say(f"{key:<26}{doc[key]}")
     if run.metrics.get("accuracy") is not None:
-        print(f"{'accuracy':<26}{run.metrics['accuracy']:.1%}")
+        _say(f"{'accuracy':<26}{run.metrics['accuracy']:.1%}")
     c = run.config
-    print(f"{'settings':<26}preset {c.get('preset')}, {c.get('epochs')} epochs, lr {c.get('learning_rate')}, "
+    _say(f"{'settings':<26}preset {c.get('preset')}, {c.get('epochs')} epochs, lr {c.get('learning_rate')}, "
           f"batch {c.get('batch_size')}x{c.get('grad_accumulation')}, max length {c.get('max_length')}, "
           f"model {c.get('model')}")
     return 0
@@ -278,8 +328,14 @@ def _runs_show(args, ctx) -> int:
 def _runs_resume(args, ctx) -> int:
     from sftgui.core.training import engine
 
+    from sftgui.core.training.distributed import joins_another_node
+
+    launch = _launch(args)
+    if joins_another_node(launch):
+        return _join(args, launch)
     ws = ctx.workspace()
-    result = _with_ctrl_c(lambda sink, token: engine.resume(args.run, sink, token, ws=ws), Progress(args.json_events))
+    result = _with_ctrl_c(lambda sink, token: engine.resume(args.run, sink, token, ws=ws, launch=launch or None,
+                                                            processes=args.processes), Progress(args.json_events))
     return _report(result, args.json_events)
 
 
@@ -321,7 +377,7 @@ def _demo(args, ctx) -> int:
     from sftgui.core.data.snapshots import freeze_snapshot
     from sftgui.core.training import engine
     from sftgui.core.versions import list_versions
-    from sftgui.paths import resources_dir
+    from sftgui.resources import SAMPLE_CSV, resource_path
 
     from sftgui.core.tasks import get_task
 
@@ -329,7 +385,7 @@ def _demo(args, ctx) -> int:
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
     task = get_task(args.task)
     shipped = task.sample()
-    sample_project, sample = shipped if shipped else (SAMPLE_PROJECT, resources_dir() / "sample" / "support_tickets.csv")
+    sample_project, sample = shipped if shipped else (SAMPLE_PROJECT, resource_path(SAMPLE_CSV))
     names = [p.name for p in projects.list_projects(ws)]
     if sample_project in names:
         project = projects.get_project(ws, sample_project)

@@ -1,9 +1,11 @@
-"""`sftgui versions ...`, `rollback`, `aliases history|set`, `verify`, `gc` (contract: shared/CLI.md)."""
+"""`sftgui versions ...`, `rollback`, `aliases history|set`, `audit`, `verify`, `gc` (contract: shared/CLI.md)."""
 
 from __future__ import annotations
 
 
 def register(sub) -> None:
+    from sftgui.commands.publish import add_mlflow_args
+
     v = sub.add_parser("versions", help="list, inspect and annotate model versions")
     vsub = v.add_subparsers(dest="versions_command", metavar="ACTION")
 
@@ -26,14 +28,26 @@ def register(sub) -> None:
     tag = version_parser("tag", "add (or --remove) a tag", _tag)
     tag.add_argument("tag")
     tag.add_argument("--remove", action="store_true", help="remove the tag instead")
-    version_parser("trash", "hide a version (nothing is deleted; refused while an alias points to it)", _trash)
-    version_parser("restore", "bring a version back from the trash", _restore)
+    version_parser("trash", "hide a version (nothing is deleted; refused while an alias points to it)",
+                   _trash).add_argument("--reason", default="", help="why (kept in the audit log)")
+    version_parser("restore", "bring a version back from the trash", _restore).add_argument(
+        "--reason", default="", help="why (kept in the audit log)")
+    version_parser("purge", "delete a version for good (refused while an alias points to it or a version "
+                   "continued from it); 'sftgui gc' then frees its bytes", _purge).add_argument(
+        "--reason", required=True, help="why (kept with a tombstone in the audit log)")
+
+    au = sub.add_parser("audit", help="the history: what changed, who, when and why")
+    au.add_argument("--project", help="only this project's events")
+    au.add_argument("--limit", type=int, help="the newest N events only")
+    au.add_argument("--json", action="store_true", help="print JSON: [{at, user, action, target, what, why, detail}]")
+    au.set_defaults(func=_audit)
 
     rb = sub.add_parser("rollback", help="make an earlier version live again (moves the production alias)")
     rb.add_argument("--project", required=True)
     rb.add_argument("--to", required=True, metavar="V", help="the version to make live")
     rb.add_argument("--reason", default="", help="why (kept in the alias history)")
     rb.add_argument("--alias", default="production", help="the alias to move (default: production)")
+    add_mlflow_args(rb, required=False)
     rb.set_defaults(func=_rollback)
 
     a = sub.add_parser("aliases", help="named pointers to versions (production, staging, ...)")
@@ -48,6 +62,7 @@ def register(sub) -> None:
     st.add_argument("version", metavar="V")
     st.add_argument("--project", required=True)
     st.add_argument("--reason", default="")
+    add_mlflow_args(st, required=False)
     st.set_defaults(func=_set_alias)
 
     ver = sub.add_parser("verify", help="re-check every stored file and every reference of the workspace")
@@ -183,7 +198,7 @@ def _tag(args, ctx) -> int:
 def _trash(args, ctx) -> int:
     from sftgui.core.versions import trash_version
 
-    v = trash_version(ctx.workspace(), _resolve(args, ctx.workspace()))
+    v = trash_version(ctx.workspace(), _resolve(args, ctx.workspace()), reason=args.reason)
     ctx.say(f"{v.ref} is in the trash (nothing was deleted; 'sftgui versions restore {v.ref}' brings it back).")
     return 0
 
@@ -191,8 +206,35 @@ def _trash(args, ctx) -> int:
 def _restore(args, ctx) -> int:
     from sftgui.core.versions import restore_version
 
-    v = restore_version(ctx.workspace(), _resolve(args, ctx.workspace()))
+    v = restore_version(ctx.workspace(), _resolve(args, ctx.workspace()), reason=args.reason)
     ctx.say(f"{v.ref} is back.")
+    return 0
+
+
+def _purge(args, ctx) -> int:
+    from sftgui.core.purge import purge_version
+
+    done = purge_version(ctx.workspace(), _resolve(args, ctx.workspace()), reason=args.reason)
+    if ctx.json:
+        ctx.emit_json(done)
+    else:
+        ctx.say(f"{done['purged']} is removed for good; the audit log keeps what it was and why. "
+                "'sftgui gc' frees its stored files.")
+    return 0
+
+
+def _audit(args, ctx) -> int:
+    from sftgui.core.audit import history
+
+    events = history(ctx.workspace(readonly=True), args.project, limit=args.limit)
+    if ctx.json:
+        ctx.emit_json(events)
+    elif not events:
+        ctx.say("Nothing has happened yet" + (f" in project {args.project}." if args.project else "."))
+    else:
+        for e in events:
+            why = f"  because: {e['why']}" if e["why"] else ""
+            ctx.say(f"{e['at'][:19].replace('T', ' ')}\t{e['user'] or '-'}\t{e['what']}{why}")
     return 0
 
 
@@ -201,20 +243,28 @@ def _say_move(ctx, project, e) -> None:
     ctx.say(f"{e.alias} of {project} now points to v{e.to_number} (was {was}).")
 
 
-def _rollback(args, ctx) -> int:
-    from sftgui.core.versions import rollback
+def _move_alias(ctx, args, alias: str, to) -> int:
+    """`rollback` and `aliases set`: with --mlflow the MLflow alias moves too."""
+    if not args.mlflow:
+        from sftgui.core.versions import set_alias
 
-    event = rollback(ctx.workspace(), args.project, args.to, reason=args.reason, alias=args.alias)
+        _say_move(ctx, args.project, set_alias(ctx.workspace(), args.project, alias, to, reason=args.reason))
+        return 0
+    from sftgui.core.publish import set_alias_mirrored
+
+    event, mv = set_alias_mirrored(ctx.workspace(), args.project, alias, to, reason=args.reason,
+                                   uri=args.mlflow, name=args.mlflow_name)
     _say_move(ctx, args.project, event)
+    ctx.say(f"  MLflow alias {alias} -> version {mv}")
     return 0
+
+
+def _rollback(args, ctx) -> int:
+    return _move_alias(ctx, args, args.alias, args.to)
 
 
 def _set_alias(args, ctx) -> int:
-    from sftgui.core.versions import set_alias
-
-    event = set_alias(ctx.workspace(), args.project, args.alias, args.version, reason=args.reason)
-    _say_move(ctx, args.project, event)
-    return 0
+    return _move_alias(ctx, args, args.alias, args.version)
 
 
 def _history(args, ctx) -> int:

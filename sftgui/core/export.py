@@ -32,6 +32,23 @@ def _tell(progress: Progress, fraction: float, message: str) -> None:
 
 
 # -- the destination ------------------------------------------------------------------------
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def suggested_name(project_name: str, number: int, fmt: str = "hf") -> str:
+    """`<project>-v<N>` (+ `.zip` / `.onnx`), spelled so every file system takes it: ASCII letters,
+    digits, `.`, `_` and `-` only, lower case (some systems ignore case), at most 60 characters."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", str(project_name)).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^a-z0-9._-]+", "-", ascii_name.lower())
+    stem = re.sub(r"[-._]{2,}", "-", stem).strip("-._")[:60].rstrip("-._") or "model"
+    if stem in _WINDOWS_RESERVED:
+        stem += "-model"
+    return f"{stem}-v{int(number)}" + {"zip": ".zip", "onnx": ".onnx"}.get(fmt, "")
+
+
 def destination(out, fmt: str, task=None) -> Path:
     """Where the export lands: a folder for hf/onnx, a `.zip` file for zip. The formats are the
     task's (`Task.exports`; every task's when none is named)."""
@@ -176,7 +193,7 @@ def card_facts(ws, version) -> dict:
         parent = p.parent_id
     facts["lineage"] = [version.base_model, *reversed(lineage)]
     if version.snapshot_id is not None:
-        from sftgui.core.data.snapshots import get_snapshot
+        from sftgui.core.data.snapshots import get_snapshot, left_out_sentence
 
         snap = get_snapshot(ws, version.snapshot_id)
         facts["snapshot"] = {
@@ -185,6 +202,7 @@ def card_facts(ws, version) -> dict:
             "rows": snap.rows,
             "label_counts": snap.label_counts,
             "split_counts": snap.split_counts,
+            "left_out": left_out_sentence({**snap.meta, "rows": snap.rows}),
         }
         if not facts["metrics"]:
             from sftgui.core.evaluation import evaluate_version

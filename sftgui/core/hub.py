@@ -41,12 +41,21 @@ class HubOffline(UserError):
     def __init__(self, model_id: str):
         self.model_id = model_id
         super().__init__(f"You are offline: {model_id} can't be downloaded; models already in the Hugging Face "
-                         "cache can still be used (sftgui models lists them).")
+                         "cache can still be used.")
 
 
 class DownloadCancelled(UserError):
     def __init__(self, model_id: str):
         super().__init__(f"The download of {model_id} was cancelled.")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a hub error means the hub could not be reached (no network), rather than a bad name."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    # LocalEntryNotFoundError: the hub could not be reached and nothing is cached.
+    return isinstance(exc, LocalEntryNotFoundError) or type(exc).__name__ in (
+        "ConnectionError", "ConnectError", "ConnectTimeout", "Timeout")
 
 
 def _bar_class(model_id: str, progress: Callable | None, cancelled: Callable | None):
@@ -82,12 +91,7 @@ def download_model(model_id: str, *, progress: Callable | None = None, cancelled
     if catalog.hub_offline():
         raise HubOffline(model_id)
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
     if progress is not None:
         progress(0.0, f"Connecting to the Hugging Face hub for {model_id}")
@@ -99,10 +103,8 @@ def download_model(model_id: str, *, progress: Callable | None = None, cancelled
     except (RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError):
         raise UserError(f"There is no public model called {model_id} on the Hugging Face hub (or it needs a "
                         "login); check the name.") from None
-    except LocalEntryNotFoundError:  # the hub could not be reached and nothing is cached
-        raise HubOffline(model_id) from None
     except Exception as exc:  # noqa: BLE001 - network and hub errors become one sentence
-        if type(exc).__name__ in ("ConnectionError", "ConnectError", "ConnectTimeout", "Timeout"):
+        if unreachable(exc):
             raise HubOffline(model_id) from None
         raise UserError(f"Could not download {model_id} from the Hugging Face hub ({type(exc).__name__}); "
                         "check the name and your connection.") from None

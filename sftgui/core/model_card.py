@@ -72,7 +72,7 @@ def render_model_card(facts: dict, sections: dict) -> str:
     if snap:
         lines += [
             f"Dataset snapshot {snap.get('id', '?')}: {snap.get('rows', '?')} rows, content hash "
-            f"`{snap.get('hash', '?')}`.",
+            f"`{snap.get('hash', '?')}`." + (f" {snap['left_out']}" if snap.get("left_out") else ""),
             "",
             *table(["Label", "Rows"], [[k, v] for k, v in (snap.get("label_counts") or {}).items()]),
             "",

@@ -222,8 +222,9 @@ def staged(out: Path, *, force: bool = False, folder: bool = False, what: str = 
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
-def write_new_file(path: Path, data: bytes) -> None:
-    """Create `path` (never over anything, never through a link) and write `data` to it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+def write_new_file(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Create `path` (never over anything, never through a link) and write `data` to it: for files
+    sftgui names itself in a shared folder, such as error logs in the temp folder."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     with os.fdopen(fd, "wb") as f:
         f.write(data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sftgui.core.tasks import registry
-from sftgui.errors import UserError
+from sftgui.errors import UserError, parse_id
 from sftgui.store import projects_repo
 from sftgui.store.entities import Project
 
@@ -23,14 +23,17 @@ def create_project(ws, name: str, task: str = registry.DEFAULT_TASK, *, base_mod
 
 
 def get_project(ws, name_or_id) -> Project:
-    """By entity, id or name; an unknown name lists the projects that exist."""
+    """By entity, name or id: a name first (`--project 1` finds the project named "1"), then an id
+    written in ASCII digits; an unknown one lists the projects that exist."""
     if isinstance(name_or_id, Project):
         return name_or_id
     project = None
-    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit()):
-        project = projects_repo.by_id(int(name_or_id))
-    if project is None and isinstance(name_or_id, str):
+    if isinstance(name_or_id, str):
         project = projects_repo.by_name(name_or_id.strip())
+    if project is None:
+        pid = parse_id(name_or_id, "The project id")
+        if pid is not None:
+            project = projects_repo.by_id(pid)
     if project is None:
         names = [p.name for p in projects_repo.all_projects()]
         have = f"the projects are: {', '.join(names)}" if names else "there are no projects yet"

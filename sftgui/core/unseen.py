@@ -71,12 +71,12 @@ def fairness(total: int, kept: int, refs, of: str) -> dict:
     left_out = total - kept
     if left_out:
         sentence = (f"Scored on the {kept} of {of}'s {total} test rows that {names} never trained on "
-                    f"({left_out} left out: a version trained on them).")
+                    f"({left_out} left out: a compared version trained on the same row or the same text).")
     else:
         sentence = f"Scored on all {total} of {of}'s test rows; no compared version trained on any of them."
     warning = None
     if kept < MIN_RELIABLE_ROWS:
         warning = (f"Only {kept} test row{'s' if kept != 1 else ''} could be used, too few for a reliable comparison: "
                    "one row more or less right moves accuracy by "
-                   f"{100 / max(kept, 1):.0f} points. Label more test data before choosing between these versions.")
+                   f"{100 / max(kept, 1):.3g} points. Label more test data before choosing between these versions.")
     return {"examples": kept, "total": total, "left_out": left_out, "sentence": sentence, "warning": warning}

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from sftgui.core import weights
-from sftgui.errors import DamagedBlob, UserError
+from sftgui.errors import DamagedBlob, UserError, parse_id
 from sftgui.store import audit_repo
 from sftgui.store import versions_repo as repo
 from sftgui.store.entities import AliasEvent, ModelVersion, Project
@@ -153,13 +153,17 @@ def resolve_version(ws, ref, project=None) -> ModelVersion:
         proj, which = _project(project), ref
     else:
         raise UserError(f"Say which project {ref!r} belongs to: write it as PROJECT@{ref} or add --project.")
-    number = which[1:] if which[:1] in ("v", "V") else which
-    if number.isdigit():
-        found = repo.find_version(proj.id, int(number))
+    number = parse_id(which[1:] if which[:1] in ("v", "V") else which, "The version number")
+    if number is not None:
+        found = repo.find_version(proj.id, number)
+        purged = repo.purged_at(proj.id, number) if found is None else None
+        if purged:
+            raise UserError(f"{proj.name}@v{number} was purged on {purged[:16].replace('T', ' ')}; "
+                            f"'sftgui audit --project {proj.name}' says who removed it and why.")
         if found is None:
             have = [f"v{v.number}" for v in repo.list_versions(proj.id, include_trashed=True)]
             listed = f"it has {', '.join(have)}" if have else "it has no versions yet"
-            raise UserError(f"Project {proj.name} has no version v{int(number)} ({listed}).")
+            raise UserError(f"Project {proj.name} has no version v{number} ({listed}).")
         return found
     found = repo.alias_version(proj.id, which)
     if found is None:
@@ -195,13 +199,13 @@ def tag_version(ws, version, tag: str, *, remove: bool = False) -> ModelVersion:
     return repo.set_tags(version.id, tags)
 
 
-def trash_version(ws, version) -> ModelVersion:
+def trash_version(ws, version, *, reason: str = "") -> ModelVersion:
     """Hide a version from lists (nothing is deleted); refused while an alias points to it."""
-    return repo.set_trashed(_version(ws, version).id, True)
+    return repo.set_trashed(_version(ws, version).id, True, reason=str(reason or ""))
 
 
-def restore_version(ws, version) -> ModelVersion:
-    return repo.set_trashed(_version(ws, version).id, False)
+def restore_version(ws, version, *, reason: str = "") -> ModelVersion:
+    return repo.set_trashed(_version(ws, version).id, False, reason=str(reason or ""))
 
 
 # -- aliases and rollback ---------------------------------------------------------------------

@@ -15,12 +15,15 @@ from PySide6.QtWidgets import QApplication
 
 from sftgui.qt import dialogs
 from sftgui.qt.heavy import load_heavy
+from sftgui.qt.icons import app_icon
 
 def create_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("sftgui")
     app.setOrganizationName("sftgui")
     app.setApplicationDisplayName("sftgui")
+    app.setDesktopFileName("sftgui")  # matches resources/sftgui.desktop (Wayland finds the icon by it)
+    app.setWindowIcon(app_icon())
     return app
 
 
@@ -59,9 +62,23 @@ def launch(workspace: Path):
     return window
 
 
-def main(workspace: Path, argv: list[str] | None = None) -> int:
+def main(workspace: Path, argv: list[str] | None = None, *, exit_after_paint: bool = False) -> int:
+    """Run the app. `exit_after_paint` (for checking a build): once the window has painted and the
+    workspace is open, print "window painted" and quit."""
+    from sftgui.platform_check import display_problem
+
+    problem = display_problem()  # also here for callers that skip `sftgui gui`: Qt would abort
+    if problem:
+        print(f"sftgui: {problem}", file=sys.stderr)
+        return 2
     app = create_app(argv)
     window = launch(workspace)
+    if exit_after_paint:
+        def painted():
+            print("window painted", flush=True)
+            app.quit()
+
+        window.after_first_paint(painted)
     try:
         return int(app.exec())
     finally:

@@ -10,7 +10,16 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sftgui.errors import UserError
 
@@ -57,3 +66,67 @@ def ask(parent: QWidget | None, title: str, question: str, yes: str, no: str = "
     box.addButton(no, QMessageBox.ButtonRole.RejectRole)
     box.exec()
     return box.clickedButton() is yes_button
+
+
+class ReasonDialog(QDialog):
+    """Asks why (kept in the history); the action button stays off until a reason is typed."""
+
+    def __init__(self, parent: QWidget | None, title: str, question: str, action: str):
+        super().__init__(parent)
+        self.setObjectName("reasonDialog")
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        label = QLabel(question)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.edit = QLineEdit()
+        self.edit.setObjectName("reasonEdit")
+        self.edit.setPlaceholderText("e.g. better on refund questions")
+        layout.addWidget(self.edit)
+        note = QLabel("The reason is kept in the history (the History page and 'sftgui audit').")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("reasonOk")
+        self.ok.setEnabled(False)
+        self.edit.textChanged.connect(self._typed)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def _typed(self, text: str) -> None:
+        self.ok.setEnabled(bool(text.strip()))
+
+    def reason(self) -> str:
+        return self.edit.text().strip()
+
+
+def ask_reason(parent: QWidget | None, title: str, question: str, action: str) -> str | None:
+    """The reason typed, or None when cancelled. Blocks until answered."""
+    dialog = ReasonDialog(parent, title, question, action)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    reason = dialog.reason()
+    dialog.deleteLater()
+    return reason if accepted and reason else None
+
+
+def pick_folder(parent: QWidget | None, title: str, start: Path) -> Path | None:
+    """A folder chosen in a file dialog (the platform's own where it has one), or None."""
+    dialog = QFileDialog(parent, title, str(start))
+    dialog.setObjectName("folderDialog")
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    chosen = dialog.selectedFiles() if dialog.exec() == QDialog.DialogCode.Accepted else []
+    dialog.deleteLater()
+    return Path(chosen[0]) if chosen else None
+
+
+def pick_file(parent: QWidget | None, title: str, start: Path, name_filter: str) -> Path | None:
+    """An existing file chosen in a file dialog, or None."""
+    dialog = QFileDialog(parent, title, str(start), name_filter)
+    dialog.setObjectName("fileDialog")
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    chosen = dialog.selectedFiles() if dialog.exec() == QDialog.DialogCode.Accepted else []
+    dialog.deleteLater()
+    return Path(chosen[0]) if chosen else None

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
 from sftgui.qt.context import AppContext
+from sftgui.qt.icons import icon, step_icon
 
 # (key, module in sftgui.qt.pages, class, title). A page's module is imported when the page is
 # first needed: the window paints before pyqtgraph and numpy load, and the other pages are built
@@ -37,8 +36,10 @@ STEPS = (
     ("compare", "compare", "ComparePage", "Compare"),
     ("export", "export", "ExportPage", "Export"),
     ("try", "playground", "TryPage", "Try it"),
+    ("history", "history", "HistoryPage", "History"),
 )
 KEYS = [step[0] for step in STEPS]
+_BADGE_ROLE = Qt.ItemDataRole.UserRole + 1  # which badge a sidebar item's icon has now
 
 
 class _AfterFirstPaint(QObject):
@@ -79,10 +80,10 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("stepSidebar")
         self.sidebar.setAccessibleName("Steps")
-        self.sidebar.setIconSize(QSize(16, 16))
+        self.sidebar.setIconSize(QSize(22, 22))
         self.stack = QStackedWidget()
-        for i, (_key, _module, _cls, title) in enumerate(STEPS):
-            item = QListWidgetItem(("" if i == 0 else f"{i}. ") + title)
+        for i, (key, _module, _cls, title) in enumerate(STEPS):
+            item = QListWidgetItem(step_icon(key), ("" if i == 0 else f"{i}. ") + title)
             item.setSizeHint(QSize(160, 34))
             self.sidebar.addItem(item)
             self.stack.addWidget(QWidget())  # placeholder until the page is built
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Project")
         bar.setObjectName("projectToolbar")
         bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         label = QLabel(" Project: ")
         bar.addWidget(label)
         self.project_combo = QComboBox()
@@ -171,7 +173,7 @@ class MainWindow(QMainWindow):
         label.setBuddy(self.project_combo)
         self.project_combo.activated.connect(self._project_chosen)
         bar.addWidget(self.project_combo)
-        self.new_project_action = QAction("New project…", self)
+        self.new_project_action = QAction(icon("actions/new-project"), "New project…", self)
         self.new_project_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_project_action.triggered.connect(self.new_project)
         bar.addAction(self.new_project_action)
@@ -179,17 +181,17 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.open_action = file_menu.addAction("&Open workspace…", self.choose_workspace)
+        self.open_action = file_menu.addAction(icon("actions/open-workspace"), "&Open workspace…", self.choose_workspace)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         file_menu.addAction(self.new_project_action)
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action = file_menu.addAction(icon("actions/quit"), "&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
 
         go = self.menuBar().addMenu("&Go")
-        nxt = go.addAction("&Next step", self.next_step)
+        nxt = go.addAction(icon("actions/next"), "&Next step", self.next_step)
         nxt.setShortcut(QKeySequence("Ctrl+PgDown"))
-        prev = go.addAction("&Previous step", self.previous_step)
+        prev = go.addAction(icon("actions/previous"), "&Previous step", self.previous_step)
         prev.setShortcut(QKeySequence("Ctrl+PgUp"))
         go.addSeparator()
         for i, step in enumerate(STEPS[1:], start=1):
@@ -197,7 +199,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("&About sftgui", self.show_about)
+        help_menu.addAction(icon("actions/about"), "&About sftgui", self.show_about)
 
     # -- navigation ----------------------------------------------------------------------------
     def page(self, key: str):
@@ -227,8 +229,7 @@ class MainWindow(QMainWindow):
         page.stateChanged.emit()
 
     def update_states(self) -> None:
-        """The sidebar's tick / warning per step, with the reason in the tooltip."""
-        style = self.style()
+        """The sidebar's tick / warning per step (a badge on the step's icon), with the reason in the tooltip."""
         for i, page in enumerate(self.pages):
             if page is None:
                 continue
@@ -237,15 +238,14 @@ class MainWindow(QMainWindow):
                 st = page.state()
             except UserError:
                 continue
+            badge = "attention" if st.attention else "done" if st.done else None
+            if item.data(_BADGE_ROLE) != badge:  # redraw the icon only when the state changed
+                item.setIcon(step_icon(KEYS[i], badge))
+                item.setData(_BADGE_ROLE, badge)
             if st.attention:
-                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
                 item.setToolTip(st.attention)
-            elif st.done:
-                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
-                item.setToolTip(st.summary or "Done")
             else:
-                item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_CustomBase))
-                item.setToolTip(st.summary)
+                item.setToolTip((st.summary or "Done") if st.done else st.summary)
 
     # -- workspace and projects ----------------------------------------------------------------
     def open_workspace_at(self, path: Path) -> bool:
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         if self.ctx.jobs.is_running():
             dialogs.show_error(self, "Wait for the running task to finish (or stop it) before opening another workspace.")
             return
-        folder = QFileDialog.getExistingDirectory(self, "Open workspace", str(self.ctx.workspace_path or Path.home()))
+        folder = dialogs.pick_folder(self, "Open workspace", self.ctx.workspace_path or Path.home())
         if folder:
             self.open_workspace_at(Path(folder))
 

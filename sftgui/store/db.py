@@ -85,14 +85,23 @@ def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Worksp
         for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", LOCK_NAME):
             check_not_link(path / name)
     except OSError as exc:
-        raise WorkspaceError(f"Cannot use {path} as a workspace: {exc.strerror}.") from None
-    if readonly and _needs_upgrade(path):
+        raise _environment_error(path, exc) or WorkspaceError(
+            f"Cannot use {path} as a workspace: {exc.strerror}.") from None
+    # A reader of a workspace on a full or read-only disk cannot create SQLite's -shm file; with no
+    # pending WAL it reads the database as an immutable file instead (same content, nothing written).
+    immutable = readonly and _environment_problem(path) is not None and _wal_is_empty(path)
+    if readonly and _needs_upgrade(path, immutable=immutable):
         open_workspace(path).close()
-    lock_fd = None if readonly else _take_lock(path / LOCK_NAME)
     try:
-        version = _check_sqlite_file(path)
+        lock_fd = None if readonly else _take_lock(path / LOCK_NAME)
+    except OSError as exc:
+        raise _environment_error(path, exc) or exc
+    try:
+        version = _check_sqlite_file(path, immutable=immutable)
         file = path / DB_NAME
-        if readonly:
+        if immutable:
+            db.init(f"file:{file}?mode=ro&immutable=1", uri=True, pragmas=READ_PRAGMAS, check_same_thread=False)
+        elif readonly:
             db.init(f"file:{file}?mode=ro", uri=True, pragmas=READ_PRAGMAS, check_same_thread=False)
         else:
             db.init(str(file), pragmas=PRAGMAS, check_same_thread=False)
@@ -105,21 +114,24 @@ def open_workspace(path: str | os.PathLike, *, readonly: bool = False) -> Worksp
             from sftgui.store.runs_repo import mark_interrupted_runs
 
             mark_interrupted_runs()  # runs left `running` by a process that died become `interrupted`
-    except BaseException:
+    except BaseException as exc:
         if not db.is_closed():
             db.close()
         db.init(None)
         _release_lock(lock_fd)
+        told = None if isinstance(exc, WorkspaceError) else _environment_error(path, exc)
+        if told is not None:
+            raise told from None
         raise
     _current[:] = [ws]
     return ws
 
 
-def _needs_upgrade(path: Path) -> bool:
+def _needs_upgrade(path: Path, *, immutable: bool = False) -> bool:
     file = path / DB_NAME
     if not file.exists():
         return True
-    return 0 <= _check_sqlite_file(path) < SCHEMA_VERSION
+    return 0 <= _check_sqlite_file(path, immutable=immutable) < SCHEMA_VERSION
 
 
 def _backups(path: Path) -> list[Path]:
@@ -137,9 +149,67 @@ def _damaged(path: Path, what: str) -> WorkspaceError:
     return WorkspaceError(f"The workspace database {file} {what}; it was left untouched.{hint}")
 
 
-def _check_sqlite_file(path: Path) -> int:
+# -- a full or read-only disk is said as what it is, not as a damaged database -----------------------
+def _environment_problem(path: Path) -> str | None:
+    """ "full" or "read-only" when the workspace's disk cannot take a write now, else None. Probed with
+    a real write (root ignores permission bits, and a read-only mount says so only when written)."""
+    import errno
+    import shutil
+
+    try:
+        if shutil.disk_usage(path).free == 0:
+            return "full"
+    except OSError:
+        pass
+    probe = path / f".sftgui-write-probe-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return "full"
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return "read-only"
+    return None
+
+
+def _environment_error(path: Path, exc: BaseException) -> WorkspaceError | None:
+    """The sentence for a failure caused by the disk rather than by the workspace, else None."""
+    import errno
+
+    from sftgui.errors import is_disk_full
+
+    full = is_disk_full(exc)
+    problem = "full" if full else _environment_problem(path)
+    if problem is None and isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        problem = "read-only"
+    if problem == "full":
+        return WorkspaceError(f"The disk holding the workspace {path} is full, so sftgui cannot open it to make "
+                              "changes (SQLite needs a little room even to start). Free some space on that disk and "
+                              "try again; nothing was changed and the workspace is not damaged.")
+    if problem == "read-only":
+        return WorkspaceError(f"The workspace {path} is on a read-only disk or folder, so sftgui cannot save changes "
+                              "there. Make it writable (or copy the folder to a writable disk) and try again; "
+                              "commands that only read, like 'project list' or 'versions show', still work. "
+                              "Nothing was changed.")
+    return None
+
+
+def _wal_is_empty(path: Path) -> bool:
+    try:
+        return (path / f"{DB_NAME}-wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True
+
+
+def _check_sqlite_file(path: Path, *, immutable: bool = False) -> int:
     """The schema version of the database (0 when new). Refuses, never touching it, a file
-    that is not an SQLite database, is damaged, or was written by a newer sftgui."""
+    that is not an SQLite database, is damaged, or was written by a newer sftgui. "Damaged" is
+    said only of the file itself: a full or read-only disk is said as what it is."""
     file = path / DB_NAME
     if not file.exists():
         return 0
@@ -153,12 +223,17 @@ def _check_sqlite_file(path: Path) -> int:
     if head != b"SQLite format 3\x00":
         raise _damaged(path, "is not an SQLite database (damaged or replaced)")
     try:
-        con = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+        con = sqlite3.connect(f"file:{file}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             ok = con.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             con.close()
+    except sqlite3.OperationalError as exc:  # could not open or lock it: first ask whether the disk is why
+        told = _environment_error(path, exc)
+        if told is not None:
+            raise told from None
+        raise _damaged(path, f"cannot be read ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise _damaged(path, f"is damaged ({exc})") from None
     if ok != "ok":
@@ -202,7 +277,8 @@ def _take_lock(lock_path: Path) -> int:
                              "its lock file; move it away and try again.") from None
     except OSError as exc:
         check_not_link(lock_path)
-        raise WorkspaceError(f"Cannot take the workspace lock {lock_path}: {exc.strerror}.") from None
+        raise _environment_error(lock_path.parent, exc) or WorkspaceError(
+            f"Cannot take the workspace lock {lock_path}: {exc.strerror}.") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise WorkspaceError(f"{lock_path.name} in the workspace {lock_path.parent} is not a regular file; move it "

@@ -76,6 +76,10 @@ def list_runs(project_id: int) -> list[entities.Run]:
     return [_entity(r) for r in Run.select().where(Run.project == project_id).order_by(Run.id)]
 
 
+def runs_on_snapshot(snapshot_id: int) -> list[entities.Run]:
+    return [_entity(r) for r in Run.select().where(Run.snapshot == snapshot_id).order_by(Run.id)]
+
+
 def add_metric_points(run_id: int, points: list[tuple[int, float | None, str, float]]) -> None:
     """Append (step, epoch, name, value) points in one transaction."""
     if not points:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sftgui.store import entities
-from sftgui.store.models import DatasetSnapshot
+from sftgui.store import audit_repo, entities
+from sftgui.store.models import DatasetSnapshot, db
 from sftgui.store.timeutil import now_iso
 
 
@@ -55,3 +55,13 @@ def by_hash(project_id: int, digest: str) -> entities.DatasetSnapshot | None:
 def for_project(project_id: int) -> list[entities.DatasetSnapshot]:
     q = DatasetSnapshot.select().where(DatasetSnapshot.project == project_id).order_by(DatasetSnapshot.id)
     return [_entity(r) for r in q]
+
+
+def delete(snapshot_id: int, reason: str, tombstone: dict) -> None:
+    """Remove the snapshot row (versions and runs that named it keep a NULL, its cached evaluations
+    go with it) and keep a tombstone in the audit log, in one transaction."""
+    with db.atomic():
+        row = DatasetSnapshot.get_by_id(snapshot_id)
+        target = f"{row.project.name}:snapshot {row.id}"
+        row.delete_instance()
+        audit_repo.record("snapshot.purge", target, reason=reason, project=row.project.name, **tombstone)

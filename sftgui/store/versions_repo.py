@@ -1,7 +1,9 @@
 """Queries behind model versions, aliases and blob references. Rows become entities here.
 
-A version row is immutable once inserted except `notes`, `tags`, `trashed_at` and `damaged`;
-this module has no function that changes anything else. Every change writes an AuditEvent in
+A version row is immutable once inserted except `notes`, `tags`, `trashed_at`, `damaged` and
+`purged_at`; this module has no function that changes anything else. A purged row stays as a
+tombstone (alias history names it) but no longer counts as a version: lists, lookups and the blob
+references skip it, so gc frees what only it used. Every change writes an AuditEvent in
 the same transaction, and every alias move an AliasEvent.
 """
 
@@ -70,24 +72,40 @@ def get_version(version_id: int) -> entities.ModelVersion:
     return _entities([_row(version_id)])[0]
 
 
+_KEPT = ModelVersion.purged_at.is_null()
+
+
 def find_version(project_id: int, number: int) -> entities.ModelVersion | None:
-    row = ModelVersion.get_or_none((ModelVersion.project == project_id) & (ModelVersion.number == number))
+    row = ModelVersion.get_or_none((ModelVersion.project == project_id) & (ModelVersion.number == number) & _KEPT)
     return _entities([row])[0] if row else None
 
 
+def purged_at(project_id: int, number: int) -> str | None:
+    """When version `number` was purged (None when it exists or never did)."""
+    row = ModelVersion.get_or_none((ModelVersion.project == project_id) & (ModelVersion.number == number))
+    return row.purged_at if row else None
+
+
 def list_versions(project_id: int, *, include_trashed: bool = False) -> list[entities.ModelVersion]:
-    query = ModelVersion.select().where(ModelVersion.project == project_id)
+    query = ModelVersion.select().where((ModelVersion.project == project_id) & _KEPT)
     if not include_trashed:
         query = query.where(ModelVersion.trashed_at.is_null())
     return _entities(query.order_by(ModelVersion.number))
 
 
 def all_versions() -> list[entities.ModelVersion]:
-    return _entities(ModelVersion.select().order_by(ModelVersion.project, ModelVersion.number))
+    return _entities(ModelVersion.select().where(_KEPT).order_by(ModelVersion.project, ModelVersion.number))
 
 
 def children(version_id: int) -> list[entities.ModelVersion]:
-    return _entities(ModelVersion.select().where(ModelVersion.parent == version_id).order_by(ModelVersion.number))
+    query = ModelVersion.select().where((ModelVersion.parent == version_id) & _KEPT)
+    return _entities(query.order_by(ModelVersion.number))
+
+
+def versions_on_snapshot(snapshot_id: int) -> list[entities.ModelVersion]:
+    """Versions (trashed ones too, not purged ones) trained on the snapshot."""
+    query = ModelVersion.select().where((ModelVersion.snapshot == snapshot_id) & _KEPT)
+    return _entities(query.order_by(ModelVersion.project, ModelVersion.number))
 
 
 def insert_version(project_id: int, *, auto_alias: str | None = None, **fields) -> entities.ModelVersion:
@@ -124,8 +142,8 @@ def set_tags(version_id: int, tags: list[str]) -> entities.ModelVersion:
     return get_version(version_id)
 
 
-def set_trashed(version_id: int, trashed: bool) -> entities.ModelVersion:
-    """Soft delete / restore. Refused while an alias points at the version."""
+def set_trashed(version_id: int, trashed: bool, reason: str = "") -> entities.ModelVersion:
+    """Soft delete / restore, with the reason. Refused while an alias points at the version."""
     with db.atomic():
         row = _row(version_id)
         if trashed:
@@ -136,8 +154,31 @@ def set_trashed(version_id: int, trashed: bool) -> entities.ModelVersion:
                     "move the alias to another version first."
                 )
         ModelVersion.update(trashed_at=now_iso() if trashed else None).where(ModelVersion.id == version_id).execute()
-        audit_repo.record("version.trash" if trashed else "version.restore", _target(row))
+        audit_repo.record("version.trash" if trashed else "version.restore", _target(row), reason=reason,
+                          project=row.project.name)
     return get_version(version_id)
+
+
+def purge(version_id: int, reason: str, tombstone: dict) -> None:
+    """Make the version a tombstone: refused while an alias points at it or a version continued
+    from it; its cached evaluations go; the audit keeps `tombstone` (what was removed, its hashes)."""
+    from sftgui.store.models import Evaluation
+
+    with db.atomic():
+        row = _row(version_id)
+        if row.purged_at:
+            raise UserError(f"{_target(row)} was already purged on {row.purged_at[:16].replace('T', ' ')}.")
+        names = [a.name for a in Alias.select().where(Alias.version == version_id)]
+        if names:
+            raise UserError(f"{_target(row)} cannot be purged while the alias {', '.join(names)} points to it; "
+                            "move the alias to another version first.")
+        kids = [f"v{k.number}" for k in ModelVersion.select().where((ModelVersion.parent == version_id) & _KEPT)]
+        if kids:
+            raise UserError(f"{_target(row)} cannot be purged: {', '.join(kids)} continued from it and need its "
+                            "history; purge those first, or keep it.")
+        ModelVersion.update(purged_at=now_iso(), notes="", tags="[]").where(ModelVersion.id == version_id).execute()
+        Evaluation.delete().where(Evaluation.version == version_id).execute()
+        audit_repo.record("version.purge", _target(row), reason=reason, project=row.project.name, **tombstone)
 
 
 def set_damaged(version_id: int, reason: str | None) -> None:
@@ -241,7 +282,10 @@ def row_blob_references() -> dict[str, list[str]]:
     refs: dict[str, list[str]] = {}
     for field in blob_columns():
         model = field.model
-        for pk, digest in model.select(model._meta.primary_key, field).where(field.is_null(False)).tuples():
+        query = model.select(model._meta.primary_key, field).where(field.is_null(False))
+        if model is ModelVersion:  # a purged version's blob columns name what was removed, not what is kept
+            query = query.where(_KEPT)
+        for pk, digest in query.tuples():
             if digest:
                 refs.setdefault(digest, []).append(f"{model.__name__} {pk} {field.name}")
     return refs

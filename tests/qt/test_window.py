@@ -13,7 +13,7 @@ def test_window_shows_steps_and_welcome(window):
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert titles[0] == "Start"
     assert [t.split(". ", 1)[1] for t in titles[1:]] == [
-        "Model", "Data", "Label", "Train", "Versions", "Compare", "Export", "Try it"]
+        "Model", "Data", "Label", "Train", "Versions", "Compare", "Export", "Try it", "History"]
     assert window.stack.currentWidget().key == "welcome"
     assert window.isVisible()
 
@@ -30,7 +30,7 @@ def test_keyboard_moves_between_steps(window, qtbot):
 def test_no_page_is_cut_off_at_1280x800(window):
     window.resize(1280, 800)
     available = window.stack.size()
-    for key in ("welcome", "model", "data", "label", "train", "versions", "compare", "export", "try"):
+    for key in ("welcome", "model", "data", "label", "train", "versions", "compare", "export", "try", "history"):
         page = window.page(key)
         hint = page.minimumSizeHint()
         assert hint.width() <= available.width() and hint.height() <= available.height(), page.key

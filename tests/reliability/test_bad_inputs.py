@@ -14,11 +14,11 @@ import json
 
 import pytest
 
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 from tests.core.data.badfiles import BAD_FILES
 from tests.reliability.checks import file_hash
 
-SAMPLE = resources_dir() / "sample" / "support_tickets.csv"
+SAMPLE = resource_path(SAMPLE_CSV)
 
 
 def _xlsx(rows):

@@ -11,12 +11,12 @@ import pytest
 from sftgui.core import versions
 from sftgui.core.projects import create_project
 from sftgui.errors import DiskFull
-from sftgui.paths import resources_dir
+from sftgui.resources import SAMPLE_CSV, resource_path
 from sftgui.store import blobs as blobs_module
 from tests.reliability.conftest import nudge
 from tests.reliability.faults import FillingDisk, enospc
 
-SAMPLE = resources_dir() / "sample" / "support_tickets.csv"
+SAMPLE = resource_path(SAMPLE_CSV)
 
 
 def _register(ws, model, tok):

@@ -71,14 +71,18 @@ def _header_not_json(folder, marker):
     return "header is not valid", []
 
 
-def _header_offsets_outside(folder, marker):
-    weights = folder / "model.safetensors"
-    body = weights.read_bytes()
+def _edit_first_tensor(folder, **fields):
+    """Rewrite the header entry of the weights file's first tensor with `fields`."""
+    body = (folder / "model.safetensors").read_bytes()
     (n,) = struct.unpack("<Q", body[:8])
     header = json.loads(body[8 : 8 + n])
     name = next(k for k in header if k != "__metadata__")
-    header[name]["data_offsets"] = [0, 10 ** 12]
+    header[name].update({k: v for k, v in fields.items() if v is not None})
     _header(folder, json.dumps(header).encode())
+
+
+def _header_offsets_outside(folder, marker):
+    _edit_first_tensor(folder, data_offsets=[0, 10 ** 12])
     return "header is not valid", []
 
 
@@ -113,7 +117,52 @@ def _linked_subfolder(folder, marker):
     return "outside the folder", []
 
 
+def _config(words, **changes):
+    def edit(folder, marker):
+        config = json.loads((folder / "config.json").read_text())
+        config.update(changes)
+        (folder / "config.json").write_text(json.dumps(config))
+        return words, []
+
+    return edit
+
+
+def _raw(name: str, text: str | bytes, words: str):
+    def write(folder, marker):
+        data = text.encode() if isinstance(text, str) else text
+        (folder / name).write_bytes(data)
+        return words, []
+
+    return write
+
+
+def _tensor_shape(shape, dtype=None):
+    def edit(folder, marker):
+        _edit_first_tensor(folder, shape=shape, dtype=dtype)
+        return "header is not valid", []
+
+    return edit
+
+
 HOSTILE = {
+    # the issue's model-folder list: absurd sizes, forged tensor headers, files that do not parse
+    "config_10000_layers": _config("not a real model", num_hidden_layers=10000),
+    "config_vocab_1e9_float": _config("not a whole number", vocab_size=1e9),
+    "config_vocab_10_9": _config("not a real model", vocab_size=10**9),
+    "config_layers_text": _config("not a whole number", num_hidden_layers="12"),
+    "config_layers_true": _config("not a whole number", num_hidden_layers=True),
+    "config_too_big_for_memory": _config("memory", vocab_size=9_000_000, hidden_size=65_536),
+    "config_not_json": _raw("config.json", "{\"model_type\": \"bert\",", "cannot be read as JSON"),
+    "config_a_list": _raw("config.json", "[1, 2, 3]", "not an object"),
+    "config_deeply_nested": _raw("config.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "config_not_utf8": _raw("config.json", b'{"model_type": "\xff\xfe"}', "cannot be read as JSON"),
+    "tokenizer_json_malformed": _raw("tokenizer.json", '{"version": "1.0", "model": ', "cannot be read as JSON"),
+    "tokenizer_config_a_string": _raw("tokenizer_config.json", '"just a string"', "not an object"),
+    "vocab_not_utf8": _raw("vocab.txt", b"[PAD]\n\xff\xfe\x00\n", "not UTF-8"),
+    "tensor_1e12_by_1e12": _tensor_shape([10**12, 10**12]),
+    "tensor_negative_shape": _tensor_shape([-1, 16]),
+    "tensor_unknown_dtype": _tensor_shape(None, dtype="Q99"),
+
     "pickle_only_weights": _pickle_only,
     "auto_map_remote_code": _remote_code,
     "tokenizer_auto_map": _tokenizer_remote_code,
@@ -125,12 +174,23 @@ HOSTILE = {
     "symlink_outside": _link_outside,
     "symlinked_folder_outside": _linked_subfolder,
 }
+# what training refuses beyond the catalog: files that parse but do not load, settings that do not fit
+LOADS = {
+    "tokenizer_json_not_a_tokenizer": (_raw("tokenizer.json", '{"version": "1.0", "model": {"type": "Nope"}}', ""),
+                                       "tokenizer", []),
+    "config_unknown_model_type": (_raw("config.json", '{"model_type": "no-such-architecture"}', ""),
+                                  "model config", []),
+}
 
 
 def _hostile(tmp_path, tiny_model_dir, kind):
     folder = tmp_path / "models" / kind
     shutil.copytree(tiny_model_dir, folder)
     marker = tmp_path / "marker"
+    if kind in LOADS:
+        make, words, code_files = LOADS[kind]
+        make(folder, marker)
+        return folder, marker, words, code_files
     words, code_files = HOSTILE[kind](folder, marker)
     return folder, marker, words, code_files
 
@@ -185,12 +245,10 @@ def test_the_hf_cache_layout_with_links_inside_its_own_folder_is_accepted(tmp_pa
     check_model_folder(tiny_model_dir)
 
 
-@pytest.mark.parametrize("kind", sorted(HOSTILE))
-def test_sftgui_train_refuses_hostile_folders_and_changes_nothing(cli, tmp_path, tiny_model_dir, kind, figures):
+def _project_with_rows(cli, tmp_path):
     import csv
 
     from tests.core.training.conftest import keyword_rows
-    from tests.reliability.checks import file_hash
 
     data = tmp_path / "rows.csv"
     with data.open("w", newline="", encoding="utf-8") as f:
@@ -198,9 +256,39 @@ def test_sftgui_train_refuses_hostile_folders_and_changes_nothing(cli, tmp_path,
         csv.DictWriter(f, ["text", "label"]).writerows(keyword_rows())
     assert cli("project", "create", "tickets")[0] == 0
     assert cli("data", "import", data, "--project", "tickets")[0] == 0
-    folder, marker, words, _ = _hostile(tmp_path, tiny_model_dir, kind)
-    before = file_hash(cli.db)
-    code, out, err = cli("train", "--project", "tickets", "--model", folder, "--epochs", 1)
+
+
+def _train_refused(cli, folder, words, *extra):
+    from tests.reliability.checks import file_hash, tree_state
+
+    before = file_hash(cli.db), tree_state(cli.ws / "blobs")
+    code, out, err = cli("train", "--project", "tickets", "--model", folder, "--epochs", 1, *extra)
     assert code == 2 and len(err.strip().splitlines()) == 1 and words in err, (code, err)
-    assert file_hash(cli.db) == before and not marker.exists()  # not even a snapshot or a run row
+    assert "Traceback" not in err
+    # not even a snapshot or a run row, and no snapshot blob
+    assert (file_hash(cli.db), tree_state(cli.ws / "blobs")) == before
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE) + sorted(LOADS))
+def test_sftgui_train_refuses_hostile_folders_and_changes_nothing(cli, tmp_path, tiny_model_dir, kind, figures):
+    _project_with_rows(cli, tmp_path)
+    folder, marker, words, _ = _hostile(tmp_path, tiny_model_dir, kind)
+    _train_refused(cli, folder, words)
+    assert not marker.exists()
     figures["hostile_model_folders_refused"] += 1
+
+
+def test_freezing_more_layers_than_the_model_has_writes_nothing(cli, tmp_path, tiny_model_dir, figures):
+    _project_with_rows(cli, tmp_path)
+    _train_refused(cli, tiny_model_dir, "cannot freeze the first 999", "--freeze", "999")
+    _train_refused(cli, tiny_model_dir, "cannot freeze the first 3", "--freeze", "3")  # it has 2
+    figures["cli_values_refused"] += 2
+
+
+def test_a_draft_that_cannot_train_writes_no_snapshot(cli, tmp_path, tiny_model_dir):
+    """The checks on the rows come before the snapshot is stored, too."""
+    assert cli("project", "create", "tickets")[0] == 0
+    data = tmp_path / "one-label.csv"
+    data.write_text("text,label\n" + "".join(f"text {i},a\n" for i in range(20)))
+    assert cli("data", "import", data, "--project", "tickets")[0] == 0
+    _train_refused(cli, tiny_model_dir, "at least 2 different labels")

@@ -235,3 +235,33 @@ def test_a_failed_write_leaves_no_staging_and_the_next_run_sweeps_a_killed_one(w
     foreign.mkdir()
     assert w(*_data_export("--out", out / "s.csv"))[0] == 0
     assert sorted(p.name for p in out.iterdir()) == [".m.def456.partial", ".theirs.partial", "s.csv"]
+
+
+def test_error_logs_never_go_through_a_link(tmp_path, monkeypatch, figures):
+    """The error log's folder may not be a link (a workspace's logs/ must be its own), and the file is
+    created new: a name planted in a shared temp folder is never written through."""
+    import datetime as real_datetime
+
+    from sftgui import errorlog
+
+    target = tmp_path / "precious"
+    target.mkdir()
+    (tmp_path / "logs").symlink_to(target, target_is_directory=True)
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    path = errorlog.write_error_log([tmp_path / "logs", shared], "details", origin="test")
+    assert path is not None and path.parent == shared and list(target.iterdir()) == []
+
+    class Frozen(real_datetime.datetime):  # the log's name is then known in advance, as an attacker would guess it
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2030, 1, 1)
+
+    monkeypatch.setattr(errorlog.datetime, "datetime", Frozen)
+    name = f"sftgui-error-20300101-000000-000000-{os.getpid()}.log"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    (shared / name).symlink_to(victim)
+    assert errorlog.write_error_log([shared], "details", origin="test") is None
+    assert victim.read_text() == "keep"
+    figures["output_paths_refused"] += 2

@@ -14,7 +14,7 @@ from typing import Callable
 
 from sftgui.core.data import labels as label_set
 from sftgui.core.data import mapping as mp
-from sftgui.core.data.readers import BATCH, _check_cell, open_table
+from sftgui.core.data.readers import BATCH, MAX_ROWS, _check_cell, open_table
 from sftgui.core.projects import get_project
 from sftgui.errors import UserError, disk_full_as_user_error
 from sftgui.store import draft_repo
@@ -144,6 +144,9 @@ def _store(project, converted, *, source, mapping, info, report=None) -> ImportR
                 tuples.append((text, label, split, f"{source}, {where}"))
             draft_repo.insert_rows(project.id, tuples, start + n)
             n += len(tuples)
+            if n > MAX_ROWS:  # checked while reading: the transaction rolls back, nothing is added
+                raise UserError(f"{source} has more than {MAX_ROWS:,} rows; sftgui imports at most that many at "
+                                "once. Split the file.")
             if report:
                 report(n)
         label_set.ensure_labels(project.id, counts)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,6 +22,18 @@ from sftgui.errors import UserError
 
 MAX_CELL = 1_000_000  # characters; a bigger cell is almost always a broken file
 BATCH = 5000
+# Bounds checked while reading (a hostile or broken file must not take all memory or hang):
+MAX_FILE_BYTES = 4 << 30  # any one file
+MAX_JSON_BYTES = 1 << 30  # a .json document is parsed whole
+MAX_ROWS = 10_000_000  # rows of one import
+MAX_FOLDER_FILES = 1_000_000  # files of a folder of .txt files
+MAX_TEXT_FILE_BYTES = 4 * MAX_CELL  # one .txt file is one cell (UTF-8 takes up to 4 bytes a character)
+# .xlsx is a zip of XML: bounded before openpyxl parses it (see _check_xlsx)
+MAX_XLSX_XML_BYTES = 2 << 30  # decompressed, all parts together
+MAX_SHARED_STRINGS = 5_000_000
+MAX_CELLS = 30_000_000
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv",
@@ -44,10 +58,12 @@ def open_table(path, *, sheet=None, encoding=None, delimiter=None) -> Table:
     if not path.exists():
         raise UserError(f"There is no file or folder {path}; check the path.")
     if path.is_dir():
+        check_tree(path)
         if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
             return _saved_dataset(path)
         return _text_folder(path)
-    if path.stat().st_size == 0:
+    size = regular_file_size(path)  # the path the person chose may be a link; what it names must be a file
+    if size == 0:
         raise UserError(f"{path.name} is empty; choose a file with a header and rows.")
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
@@ -65,6 +81,78 @@ def open_table(path, *, sheet=None, encoding=None, delimiter=None) -> Table:
     if kind == "jsonl":
         return _jsonl(path, enc)
     return _csv(path, enc, delimiter)
+
+
+# -- what may be read -------------------------------------------------------------------------
+def _not_regular(path: Path, what: str = "") -> UserError:
+    return UserError(f"{what or path.name} is not a regular file (it is a device, a pipe or a socket); sftgui reads "
+                     "only ordinary files.")
+
+
+def regular_file_size(path: Path, *, follow: bool = True, limit: int = MAX_FILE_BYTES) -> int:
+    """The size of `path` after checking, on an open descriptor, that it is a regular file (opened
+    with O_NONBLOCK, so a FIFO cannot hang us; O_NOFOLLOW unless `follow`) of at most `limit` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | O_NONBLOCK | (0 if follow else O_NOFOLLOW))
+    except OSError as exc:
+        if not follow and os.path.islink(path):
+            raise UserError(f"{path.name} is a link; sftgui reads only the files inside the folder.") from None
+        raise UserError(f"{path.name} cannot be opened ({exc.strerror}).") from None
+    try:
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path)
+    if st.st_size > limit:
+        raise UserError(f"{path.name} is {st.st_size / 2**30:.1f} GiB; sftgui imports files of at most "
+                        f"{limit / 2**30:.0f} GiB. Split it into smaller files.")
+    return st.st_size
+
+
+def check_tree(folder: Path) -> None:
+    """A folder to import holds only folders and regular files; a link may point only inside it."""
+    root = folder.resolve()
+    seen = 0
+    for here, dirs, files in os.walk(root):  # os.walk does not descend into linked folders
+        for name in dirs + files:
+            p = Path(here) / name
+            seen += 1
+            if seen > MAX_FOLDER_FILES:
+                raise UserError(f"The folder {folder.name} holds more than {MAX_FOLDER_FILES:,} files; sftgui "
+                                "imports at most that many.")
+            st = p.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                target = p.resolve()
+                if not target.is_relative_to(root) or not target.exists():
+                    raise UserError(f"{p.relative_to(root)} in the folder {folder.name} is a link to {target}, outside "
+                                    "the folder; sftgui reads only the files inside it. Copy the real file in instead.")
+                st = target.stat()
+            if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+                raise _not_regular(p, f"{p.relative_to(root)} in the folder {folder.name}")
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, checked on the descriptor and while reading
+    (a file may grow, and /proc-like files claim size 0)."""
+    fd = os.open(path, os.O_RDONLY | O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _not_regular(path)
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UserError(f"{path.name} is larger than {limit / 1e6:.0f} MB; sftgui reads one example of at most "
+                        f"{MAX_CELL // 1_000_000} million characters per file.")
+    return data
+
+
+def check_text(path_name: str, where: str, value: str) -> None:
+    """A cell the database can store: no lone surrogates (JSON's "\ud800", undecodable bytes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UserError(f"{path_name} {where}: the text holds a character that is not valid Unicode (a lone "
+                        f"surrogate at position {exc.start}); fix or remove it.") from None
 
 
 def check_columns(path_name: str, columns: list) -> list[str]:
@@ -92,11 +180,13 @@ def _listing(names) -> str:
 
 
 def _check_cell(path_name: str, where: str, column: str, value) -> None:
-    if isinstance(value, str) and len(value) > MAX_CELL:
-        raise UserError(
-            f"{path_name} {where}, column {column!r}: the cell holds {len(value) / 1e6:.1f} million characters "
-            f"(the limit is {MAX_CELL // 1_000_000} million); the file is probably damaged."
-        )
+    if isinstance(value, str):
+        if len(value) > MAX_CELL:
+            raise UserError(
+                f"{path_name} {where}, column {column!r}: the cell holds {len(value) / 1e6:.1f} million characters "
+                f"(the limit is {MAX_CELL // 1_000_000} million); the file is probably damaged."
+            )
+        check_text(path_name, f"{where}, column {column!r}", value)
 
 
 # -- CSV / TSV ----------------------------------------------------------------------------------
@@ -112,6 +202,9 @@ class _Counting(io.RawIOBase):
     def readinto(self, b):
         n = self.f.readinto(b)
         self.read_bytes += n or 0
+        if self.read_bytes > MAX_FILE_BYTES:  # grew while being read
+            raise UserError(f"The file grew past {MAX_FILE_BYTES / 2**30:.0f} GiB while it was read; sftgui "
+                            "imports files of at most that size.")
         return n
 
     def close(self):
@@ -131,7 +224,7 @@ def _csv(path: Path, encoding: str, delimiter: str | None) -> Table:
     counter: list[_Counting] = []
 
     def records() -> Iterator[tuple[int, list[str]]]:
-        raw = _Counting(open(path, "rb"))
+        raw = _Counting(os.fdopen(os.open(path, os.O_RDONLY | O_NONBLOCK), "rb"))
         counter[:] = [raw]
         with io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, newline="") as f:
             reader = csv.reader(f, delimiter=delimiter, strict=True)
@@ -189,14 +282,80 @@ def _csv_problem(name: str, line: int, message: str) -> str:
 
 
 # -- Excel --------------------------------------------------------------------------------------
+def _xml_errors() -> tuple:
+    """What a hostile or broken workbook's XML raises while openpyxl parses it (defusedxml, when
+    installed, refuses entities and DTDs; expat refuses entity amplification itself)."""
+    from xml.etree.ElementTree import ParseError
+
+    kinds = [ParseError]
+    try:
+        from defusedxml import DefusedXmlException
+
+        kinds.append(DefusedXmlException)
+    except ImportError:
+        pass
+    return tuple(kinds)
+
+
+def _check_xlsx(path: Path) -> None:
+    """Bound a workbook before openpyxl parses it: every XML part is decompressed as a stream, with
+    a cap on its total size, on the shared strings and on the cells, and refused when it declares a
+    DTD or entities (no real workbook does; they are how entity bombs and XXE start). A 1 MB file can
+    hold 30 million shared strings, which took openpyxl 18 minutes and 2.9 GB."""
+    import zipfile
+
+    refused = f"{path.name} cannot be imported"
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f"{path.name} cannot be opened as an Excel workbook ({exc}); save it again as .xlsx.") from None
+    total = strings = cells = 0
+    with zf:
+        for info in zf.infolist():
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            shared = info.filename.lower().endswith("sharedstrings.xml")
+            sheet_part = "/worksheets/" in info.filename.lower()
+            tail = b""
+            try:
+                with zf.open(info) as part:
+                    while chunk := part.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_XLSX_XML_BYTES:
+                            raise UserError(f"{refused}: its contents unpack to more than "
+                                            f"{MAX_XLSX_XML_BYTES / 2**30:.0f} GiB of XML (a zip bomb, or far too big).")
+                        window = tail + chunk
+                        if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                            raise UserError(f"{refused}: {info.filename} declares XML entities or a DTD, which real "
+                                            "workbooks never do (it is how XML bombs and external-entity attacks "
+                                            "start). Save it again from your spreadsheet program.")
+                        if shared:
+                            strings += window.count(b"<si>") + window.count(b"<si ") - \
+                                (tail.count(b"<si>") + tail.count(b"<si "))
+                            if strings > MAX_SHARED_STRINGS:
+                                raise UserError(f"{refused}: it holds more than {MAX_SHARED_STRINGS:,} different "
+                                                "texts (shared strings); split it into smaller workbooks.")
+                        if sheet_part:
+                            cells += window.count(b"<c ") + window.count(b"<c>") - \
+                                (tail.count(b"<c ") + tail.count(b"<c>"))
+                            if cells > MAX_CELLS:
+                                raise UserError(f"{refused}: its sheets hold more than {MAX_CELLS:,} cells; split "
+                                                "it into smaller workbooks or save it as CSV.")
+                        tail = chunk[-16:]
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+                raise UserError(f"{path.name} cannot be opened as an Excel workbook ({exc}); save it again as "
+                                ".xlsx.") from None
+
+
 def _excel(path: Path, sheet: str | None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
 
+    _check_xlsx(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, *_xml_errors()) as exc:
         raise UserError(f"{path.name} cannot be opened as an Excel workbook ({exc}); save it again as .xlsx.") from None
     names = wb.sheetnames
     if sheet is None:
@@ -210,12 +369,16 @@ def _excel(path: Path, sheet: str | None) -> Table:
     ws = wb[sheet]
     it = ws.iter_rows(values_only=True)
     header = None
-    for header in it:
-        if any(c is not None and str(c).strip() for c in header):
-            break
-    else:
+    try:
+        for header in it:
+            if any(c is not None and str(c).strip() for c in header):
+                break
+        else:
+            wb.close()
+            raise UserError(f"Sheet {sheet!r} of {path.name} is empty; choose the sheet that holds the data.")
+    except _xml_errors() as exc:
         wb.close()
-        raise UserError(f"Sheet {sheet!r} of {path.name} is empty; choose the sheet that holds the data.")
+        raise UserError(f"Sheet {sheet!r} of {path.name} cannot be read ({exc}); save the workbook again.") from None
     header = list(header)
     while header and (header[-1] is None or not str(header[-1]).strip()):
         header.pop()  # empty cells right of the last named column
@@ -224,20 +387,25 @@ def _excel(path: Path, sheet: str | None) -> Table:
 
     def rows():
         try:
-            for n, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-                values = list(values)
-                extra = [v for v in values[width:] if v is not None and str(v).strip()]
-                if extra:
-                    raise UserError(
-                        f"{path.name} sheet {sheet!r} row {n} has cells right of the last named column "
-                        f"({_listing(columns)}); give that column a name or remove the cells."
-                    )
-                values = (values + [None] * width)[:width]
-                if all(v is None for v in values):
-                    continue
-                yield f"row {n}", dict(zip(columns, values))
+            yield from _sheet_rows()
+        except _xml_errors() as exc:
+            raise UserError(f"Sheet {sheet!r} of {path.name} cannot be read ({exc}); save the workbook again.") from None
         finally:
             wb.close()
+
+    def _sheet_rows():
+        for n, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+            values = list(values)
+            extra = [v for v in values[width:] if v is not None and str(v).strip()]
+            if extra:
+                raise UserError(
+                    f"{path.name} sheet {sheet!r} row {n} has cells right of the last named column "
+                    f"({_listing(columns)}); give that column a name or remove the cells."
+                )
+            values = (values + [None] * width)[:width]
+            if all(v is None for v in values):
+                continue
+            yield f"row {n}", dict(zip(columns, values))
 
     return Table(name=path.name, columns=columns, rows=rows, info={"format": "excel", "sheet": sheet, "sheets": names})
 
@@ -246,7 +414,13 @@ def excel_sheets(path) -> list[str]:
     """The sheet names of a workbook (for the import dialog's sheet chooser)."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True)
+    path = Path(path)
+    regular_file_size(path)
+    _check_xlsx(path)
+    try:
+        wb = load_workbook(path, read_only=True)
+    except _xml_errors() as exc:
+        raise UserError(f"{path.name} cannot be opened as an Excel workbook ({exc}); save it again as .xlsx.") from None
     try:
         return list(wb.sheetnames)
     finally:
@@ -270,11 +444,17 @@ def _object(name: str, where: str, rec) -> dict:
 
 
 def _json(path: Path, encoding: str) -> Table:
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise UserError(f"{path.name} is larger than {MAX_JSON_BYTES / 2**30:.0f} GiB, too big to read as one JSON "
+                        "document; save it as JSON Lines (one row per line) instead.")
     try:
         with open(path, encoding=encoding) as f:
             doc = json.load(f)
     except json.JSONDecodeError as exc:
         raise UserError(f"{path.name} line {exc.lineno} is not valid JSON ({exc.msg}); fix that line.") from None
+    except RecursionError:
+        raise UserError(f"{path.name} is nested too deeply to be a table of rows; write each row as "
+                        "{\"text\": ..., \"label\": ...}.") from None
     if isinstance(doc, dict):  # {"data": [...]} and the like: the one list inside
         lists = [v for v in doc.values() if isinstance(v, list)]
         if len(lists) != 1:
@@ -300,6 +480,9 @@ def _jsonl(path: Path, encoding: str) -> Table:
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise UserError(f"{path.name} line {n} is not valid JSON ({exc.msg}); fix that line.") from None
+                except RecursionError:
+                    raise UserError(f"{path.name} line {n} is nested too deeply to be a row; write each row as "
+                                    "{\"text\": ..., \"label\": ...}.") from None
                 yield f"line {n}", _object(path.name, f"line {n}", rec)
 
     sample = []
@@ -335,7 +518,7 @@ def _parquet(path: Path) -> Table:
 # -- folders ------------------------------------------------------------------------------------
 def _text_folder(path: Path) -> Table:
     """One subfolder per label, one .txt file per example."""
-    groups = [d for d in sorted(path.iterdir()) if d.is_dir() and any(d.glob("*.txt"))]
+    groups = [d for d in sorted(path.iterdir()) if d.is_dir() and any(d.glob("*.txt"))]  # check_tree ran
     if not groups:
         raise UserError(
             f"The folder {path.name} has no subfolders with .txt files; put each label's texts in a subfolder "
@@ -346,7 +529,7 @@ def _text_folder(path: Path) -> Table:
     def rows():
         for label, f in files:
             where = f"file {label}/{f.name}"
-            data = f.read_bytes()
+            data = read_bounded(f.resolve(), MAX_TEXT_FILE_BYTES)
             if b"\x00" in data:
                 raise UserError(f"{path.name} {where} is not a text file; remove it from the folder.")
             try:

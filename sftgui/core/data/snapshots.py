@@ -16,11 +16,12 @@ import hashlib
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from sftgui.core.data import splits as sp
 from sftgui.core.projects import get_project
-from sftgui.core.tasks import task_of
+from sftgui.core.tasks import get_task, task_of
 from sftgui.errors import UserError
 from sftgui.store import draft_repo, snapshots_repo
 from sftgui.store.entities import DatasetSnapshot
@@ -68,23 +69,76 @@ def _keep_splits(kept, before: dict) -> list[str | None]:
     return [before[r[0]][0] if r[0] in before else by_text.get(r[1]) for r in kept]
 
 
-def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
-    """The rows the task keeps (labelled rows with text); each row keeps the split it was first given
-    (the split column wins); new rows are split (stratified, when the task says by what) so the
-    fractions hold. Stored once per content."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    project = get_project(ws, project)
+def _rows_to_freeze(project) -> tuple[list[tuple], dict]:
+    """The draft rows a snapshot takes (the task's `snapshot_row`: labelled, with text) as
+    `(row_id, *task columns, split)`, and the count of each kind left out."""
     task = task_of(project)
-    fractions = sp.check_fractions(fractions)
-    kept, skipped = [], {"unlabelled": 0, "empty": 0}
+    kept, skipped, seen, duplicates = [], {"unlabelled": 0, "empty": 0}, set(), 0
     for row_id, text, label, split, _flagged in draft_repo.iter_live(project.id):
         values, why = task.snapshot_row(text, label)
         if values is None:
             skipped[why] += 1
         else:
             kept.append((row_id, *values, split))
+            duplicates += text in seen
+            seen.add(text)
+    counts = {"draft_rows": len(kept) + sum(skipped.values()), "rows": len(kept),
+              "skipped_unlabelled": skipped["unlabelled"], "skipped_empty": skipped["empty"],
+              "duplicates_kept": duplicates}
+    return kept, counts
+
+
+def what_a_snapshot_takes(ws, project) -> dict:
+    """How many draft rows the next snapshot would take and why the others are left out:
+    `{draft_rows, rows, skipped_unlabelled, skipped_empty, duplicates_kept, sentence}`."""
+    counts = draft_repo.freeze_counts(get_project(ws, project).id)
+    return {**counts, "sentence": left_out_sentence(counts)}
+
+
+def left_out_sentence(counts: dict) -> str:
+    """Why a snapshot has fewer rows than the draft, in plain words."""
+    total, rows = counts.get("draft_rows"), counts.get("rows", 0)
+    if total is None:  # a snapshot frozen before the draft's size was recorded
+        total = rows + counts.get("skipped_unlabelled", 0) + counts.get("skipped_empty", 0)
+    reasons = []
+    if counts.get("skipped_unlabelled"):
+        reasons.append(f"{counts['skipped_unlabelled']:,} have no label yet")
+    if counts.get("skipped_empty"):
+        reasons.append(f"{counts['skipped_empty']:,} have no text")
+    sentence = (f"Training uses {rows:,} of the {total:,} rows: " + " and ".join(reasons) + "."
+                if reasons else f"Training uses all {total:,} rows.")
+    if counts.get("duplicates_kept"):
+        sentence += (f" {counts['duplicates_kept']:,} repeat an earlier text and are kept; "
+                     "the Label page's quality check can remove them.")
+    return sentence
+
+
+@dataclass(frozen=True)
+class SnapshotPlan:
+    """A snapshot as it would be frozen now, before anything is written (training checks it first)."""
+
+    project_id: int
+    task: str  # the project's task: its columns are the rows' middle values
+    rows: list  # (row_id, *task columns, split): (row_id, text, label, split) for text classification
+    digest: str
+    meta: dict
+    label_counts: dict
+    split_counts: dict
+    fresh_splits: dict  # row id -> split, for rows whose split is decided by this snapshot
+
+    def columns(self) -> dict[str, list]:
+        """The rows as `load_snapshot_table(...).to_pydict()` gives them."""
+        return {c: [r[i] for r in self.rows] for i, c in enumerate(columns(get_task(self.task)))}
+
+
+def plan_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> SnapshotPlan:
+    """The rows the task keeps (labelled rows with text); each row keeps the split it was first given
+    (the split column wins); new rows are split (stratified, when the task says by what) so the
+    fractions hold. Reads only."""
+    project = get_project(ws, project)
+    task = task_of(project)
+    fractions = sp.check_fractions(fractions)
+    kept, counts = _rows_to_freeze(project)
     if not kept:
         raise UserError(f"Project {project.name!r} has no labelled rows to freeze; import or label some data first.")
     strata = task.stratify_by([r[1:-1] for r in kept])
@@ -95,39 +149,53 @@ def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTION
     assigned = sp.sticky(strata or [""] * len(kept), previous, [r[-1] for r in kept], seed=seed, fractions=fractions)
     rows = [(*r[:-1], s) for r, s in zip(kept, assigned)]
     fresh = {r[0]: s for r, s in zip(kept, assigned) if r[0] not in recorded}
-    digest = content_hash(rows)
-    found = snapshots_repo.by_hash(project.id, digest)
-    if found is not None:
-        draft_repo.record_assigned_splits(fresh)
-        return found
-    schema = _schema(task)
-    table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*rows), schema)], schema=schema)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
     meta = {
         "seed": seed,
         "fractions": list(fractions),
         "split_source": "column" if by_column else "stratified",
         "splits_kept": sum(1 for p in previous if p),
         "splits_new": sum(1 for p in previous if not p),
-        "skipped_unlabelled": skipped["unlabelled"],
-        "skipped_empty": skipped["empty"],
+        **{k: counts[k] for k in ("draft_rows", "skipped_unlabelled", "skipped_empty", "duplicates_kept")},
     }
-    counts = Counter(strata) if strata is not None else Counter()
+    label_counts = dict(sorted(Counter(strata).items())) if strata is not None else {}
+    return SnapshotPlan(project.id, task.name, rows, content_hash(rows), meta, label_counts, dict(Counter(assigned)),
+                        fresh)
+
+
+def store_snapshot(ws, plan: SnapshotPlan) -> DatasetSnapshot:
+    """Write the planned snapshot (once per content: an equal one already stored is returned)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    found = snapshots_repo.by_hash(plan.project_id, plan.digest)
+    if found is not None:
+        draft_repo.record_assigned_splits(plan.fresh_splits)
+        return found
+    schema = _schema(get_task(plan.task))
+    table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*plan.rows), schema)],
+                                 schema=schema)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    blob = ws.blobs.put_bytes(buf.getvalue())  # blob first, then the row that names it
     with draft_repo.transaction():  # the splits are remembered with the snapshot that first used them
-        draft_repo.record_assigned_splits(fresh)
+        draft_repo.record_assigned_splits(plan.fresh_splits)
         return snapshots_repo.create(
-            project.id, hash=digest, blob=blob, rows=len(rows), label_counts=dict(sorted(counts.items())),
-            split_counts=dict(Counter(assigned)), meta=meta,
+            plan.project_id, hash=plan.digest, blob=blob, rows=len(plan.rows), label_counts=plan.label_counts,
+            split_counts=plan.split_counts, meta=plan.meta,
         )
 
 
+def freeze_snapshot(ws, project, *, seed: int = 0, fractions=sp.DEFAULT_FRACTIONS) -> DatasetSnapshot:
+    """Plan the snapshot, then store it (see plan_snapshot and store_snapshot)."""
+    return store_snapshot(ws, plan_snapshot(ws, project, seed=seed, fractions=fractions))
+
+
 def get_snapshot(ws, snapshot_id) -> DatasetSnapshot:
-    try:
-        sid = int(str(snapshot_id).lstrip("#"))
-    except ValueError:
-        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.") from None
+    from sftgui.errors import parse_id
+
+    sid = parse_id(snapshot_id if isinstance(snapshot_id, int) else str(snapshot_id).lstrip("#"), "The snapshot id")
+    if sid is None:
+        raise UserError(f"{snapshot_id!r} is not a snapshot id; snapshot ids are numbers, e.g. 3.")
     snap = snapshots_repo.by_id(sid)
     if snap is None:
         raise UserError(f"There is no snapshot {sid}; 'sftgui data snapshot --project P' makes one.")

@@ -15,7 +15,7 @@ DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 
 def check_fractions(fractions) -> tuple[float, float, float]:
     fr = tuple(float(f) for f in fractions)
-    if len(fr) != 3 or any(f <= 0 for f in fr) or abs(sum(fr) - 1) > 1e-6:
+    if len(fr) != 3 or not all(0 < f < 1 for f in fr) or not abs(sum(fr) - 1) <= 1e-6:  # NaN fails both
         raise UserError(
             f"Split fractions must be three positive numbers that add up to 1 (train, validation, test); got {fractions}."
         )

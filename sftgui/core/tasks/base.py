@@ -72,8 +72,6 @@ class Task(ABC):
     validation_metrics: ClassVar[tuple[str, ...]]  # what each validation pass reports (Evaluated.metrics)
     # -- what the GUI shows -------------------------------------------------------------------------
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
-    playground: ClassVar[str] = "text"  # which Try page the GUI shows ("text", later "image", "chat")
-    default_model: ClassVar[str] = "bundled"
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
     augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
     thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
@@ -264,6 +262,11 @@ class Task(ABC):
     def finish_export_folder(self, folder: Path, facts: dict) -> None:
         """Adjust the materialized HF folder so it predicts what sftgui predicts (e.g. the reading
         length in the tokenizer's files); `facts` are the card's."""
+
+    def publish_pipeline(self, folder: Path, config: dict):
+        """`(transformers pipeline, MLflow flavour task, model_config)` for publishing a version
+        materialized in `folder` to MLflow (`sftgui publish`), reading inputs as sftgui does."""
+        raise UserError(f"Publishing {self.title} models to MLflow is not built yet.")
 
     def export_extra(self, fmt: str, folder: Path) -> None:
         """Convert the HF folder for a format beyond hf/zip (e.g. ONNX); a task lists it in `exports`."""

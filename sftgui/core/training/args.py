@@ -65,4 +65,16 @@ def build_training_args(config: TrainConfig, output_dir: Path, hw: Hardware, *, 
         disable_tqdm=True,
         report_to="none",
         save_only_model=False,
+        # under torchrun (distributed.py): NCCL between GPUs, gloo between CPU processes
+        ddp_backend=("nccl" if hw.device == "cuda" else "gloo") if _world_size() > 1 else None,
+        # Otherwise the Trainer multiplies each process's loss by the number of processes, expecting a
+        # model that divides by the items of all of them: a classifier's mean loss came out 2x on 2
+        # processes (and clipped gradients differently). Per-process means, averaged by DDP, are the mean.
+        average_tokens_across_devices=False,
     )
+
+
+def _world_size() -> int:
+    import os
+
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)

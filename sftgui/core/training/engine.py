@@ -17,7 +17,7 @@ from pathlib import Path
 from sftgui.config import AUTO_LENGTH, GROUP_BY_LENGTH_MIN_ROWS, TrainConfig
 from sftgui.core import events as ev
 from sftgui.core.training.control import CancelToken
-from sftgui.errors import UserError, disk_full, is_disk_full
+from sftgui.errors import UserError, disk_full, disk_full_as_user_error, is_disk_full, nearly_full
 from sftgui.store import runs_repo
 from sftgui.store.timeutil import now_iso
 
@@ -32,6 +32,7 @@ class RunResult:
     metrics: dict = field(default_factory=dict)
     error: str | None = None
     wall_s: float = 0.0
+    user_error: bool = False  # failed for a reason the person can act on (a full disk, ...): exit 2
 
 
 @dataclass
@@ -60,26 +61,30 @@ def cancel_file(ws, run_id: int) -> Path:
 
 # -- public entry points --------------------------------------------------------------------------
 def run(config: TrainConfig, sink=None, cancel: CancelToken | None = None, *, ws=None,
-        callbacks=()) -> RunResult:
+        callbacks=(), launch: dict | None = None) -> RunResult:
     """Train as `config` says; emits events to `sink`; returns how it ended.
 
     Bad input (unknown project, too few labels, a pickle-only model, ...) raises UserError before
     anything is written. Once the run row exists, failures end it as `failed` (with its log and
     curves kept) and come back in the RunResult. `callbacks` are extra Trainer callbacks.
+    With `config.processes > 1` the run is trained by torchrun workers (distributed.py); `launch`
+    holds torchrun's rendezvous options for a cluster (nnodes, rdzv_endpoint, ...).
     """
     from sftgui.store.db import current_workspace
 
     ws = ws or current_workspace()
     sink = sink if sink is not None else (lambda e: None)
     cancel = cancel if cancel is not None else CancelToken()
-    prep = _prepare(ws, config.validate())
-    run_row = runs_repo.create_run(
-        prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
-        parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
-    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None)
+    with disk_full_as_user_error("the training run", ws.path):
+        prep = _prepare(ws, config.validate())
+        run_row = runs_repo.create_run(
+            prep.project.id, config=prep.config.to_dict(), snapshot_id=prep.snapshot.id,
+            parent_version_id=getattr(prep.source.version, "id", None), seed=prep.config.seed, status="running")
+    return _execute(prep, run_row, sink, cancel, callbacks, resume_from=None, launch=launch)
 
 
-def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=()) -> RunResult:
+def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None, callbacks=(),
+           launch: dict | None = None, processes: int | None = None) -> RunResult:
     """Continue a cancelled or interrupted run from its last complete checkpoint, at the same step."""
     from sftgui.store.db import current_workspace
 
@@ -95,9 +100,13 @@ def resume(run_id: int, sink=None, cancel: CancelToken | None = None, *, ws=None
     if last is None:
         raise UserError(f"Run {run_id} has no saved checkpoint to resume from; start a new run instead.")
     cancel_file(ws, run_id).unlink(missing_ok=True)
-    prep = _prepare(ws, TrainConfig.from_dict(row.config))
+    config = TrainConfig.from_dict(row.config)
+    if processes is not None:  # a distributed run may resume on another number of processes
+        config = config.replace(processes=processes).validate()
+    prep = _prepare(ws, config)
+    runs_repo.delete_metric_points_after(run_id, int(Path(last).name.rsplit("-", 1)[-1]))  # trained again
     row = runs_repo.update_run(run_id, status="running", ended_at=None, error=None, pid=_pid())
-    return _execute(prep, row, sink, cancel, callbacks, resume_from=last)
+    return _execute(prep, row, sink, cancel, callbacks, resume_from=last, launch=launch)
 
 
 def _checkpoints(folder: Path) -> list[tuple[int, Path, bool]]:
@@ -127,8 +136,10 @@ def drop_incomplete_checkpoints(folder: Path) -> None:
 
 # -- prepare: everything that can refuse, before the run row exists ------------------------------
 def _prepare(ws, config: TrainConfig) -> _Prepared:
+    """Every check first; nothing is written (no snapshot, no run row) until all of them pass. When
+    the draft is frozen for this run, the snapshot is planned in memory and stored last."""
     from sftgui.core.catalog import resolve_model
-    from sftgui.core.data.snapshots import freeze_snapshot, get_snapshot, load_snapshot_table
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table, plan_snapshot, store_snapshot
     from sftgui.core.projects import get_project
     from sftgui.core.tasks import get_task
 
@@ -139,21 +150,23 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         config = config.replace(task=project.task,
                                 early_stopping_metric=metric if metric in task.watchable_metrics() else None)
     task.check_config(config)
-    # the model first: refusing a bad model folder must not leave a newly frozen snapshot behind
     source = resolve_model(ws, config.model, project)
-    if config.snapshot_id is None:
-        config = config.replace(snapshot_id=freeze_snapshot(ws, project).id)
-    snapshot = get_snapshot(ws, config.snapshot_id)
-    if snapshot.project_id != project.id:
-        raise UserError(f"Snapshot {snapshot.id} belongs to another project, not {project.name}.")
-    rows = load_snapshot_table(ws, snapshot.id).to_pydict()
-    task.check_rows(rows)
-    parent_labels = list(source.version.labels) if source.version is not None else None
     if source.version is not None and source.version.project_id != project.id:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
                         f"of {project.name} or start from a base model.")
+    processor = _check_loads(task, source.folder, config)
+    plan = snapshot = None
+    if config.snapshot_id is None:
+        plan = plan_snapshot(ws, project)
+        rows = plan.columns()
+    else:
+        snapshot = get_snapshot(ws, config.snapshot_id)
+        if snapshot.project_id != project.id:
+            raise UserError(f"Snapshot {snapshot.id} belongs to another project, not {project.name}.")
+        rows = load_snapshot_table(ws, snapshot.id).to_pydict()
+    task.check_rows(rows)
+    parent_labels = list(source.version.labels) if source.version is not None else None
     labels = task.label_set(rows, parent_labels)
-    processor = task.load_processor(source.folder)
     if config.max_length == AUTO_LENGTH:  # record the chosen length
         length = task.auto_max_length(processor, source.folder, rows)
         config = config.replace(max_length=length, extra={**config.extra, "max_length": "auto"})
@@ -166,11 +179,37 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         n_train = sum(1 for s in rows["split"] if s == "train")
         config = config.replace(group_by_length=n_train >= GROUP_BY_LENGTH_MIN_ROWS,
                                 extra={**config.extra, "group_by_length": "auto"})
+    if plan is not None:  # every check passed: now the snapshot may be written
+        snapshot = store_snapshot(ws, plan)
+        config = config.replace(snapshot_id=snapshot.id)
     return _Prepared(ws, config, project, snapshot, rows, source, task, labels, parent_labels)
 
 
+def _check_loads(task, folder: Path, config: TrainConfig):
+    """The model's config and the task's processor (the tokenizer) load (a file that parses as JSON can
+    still be no tokenizer), and the settings fit the model (--freeze N needs N layers). Returns the processor."""
+    from transformers import AutoConfig
+
+    try:
+        model_config = AutoConfig.from_pretrained(str(folder), trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - transformers raises many kinds for a broken config
+        raise UserError(f"The model config in {folder} cannot be loaded ({type(exc).__name__}); the folder looks "
+                        "damaged: download or copy the model again.") from None
+    word = task.processor_name
+    try:
+        processor = task.load_processor(folder)
+    except Exception as exc:  # noqa: BLE001 - tokenizers raises plain Exception for a broken tokenizer.json
+        raise UserError(f"The {word} in {folder} cannot be loaded ({type(exc).__name__}); its {word} files "
+                        "look damaged: download or copy the model again.") from None
+    layers = getattr(model_config, "num_hidden_layers", None)
+    if config.freeze_layers and isinstance(layers, int) and config.freeze_layers > layers:
+        raise UserError(f"The model has {layers} layers, so it cannot freeze the first {config.freeze_layers}; "
+                        f"choose a number from 0 to {layers}, embeddings or all-but-head.")
+    return processor
+
+
 # -- execute: the run row exists; every failure is recorded on it --------------------------------
-def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> RunResult:
+def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from, launch=None) -> RunResult:
     from sftgui.store.nofollow import open_append, own_dir
 
     ws, run_id = prep.ws, run_row.id
@@ -194,9 +233,7 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
                          started_at=run_row.started_at or now_iso(), environment=_environment())
     session = None
     try:
-        from sftgui.core.training.session import TrainingSession
-
-        session = TrainingSession(prep, run_id, emit, cancel, callbacks, run_dir(ws, run_id))
+        session = _session(prep, run_id, emit, cancel, callbacks, run_dir(ws, run_id), launch)
         outcome = session.train(resume_from=resume_from)
         wall = prior_wall + time.perf_counter() - t0
         if outcome.stopped:
@@ -212,7 +249,7 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
         emit(ev.Finished(run_id, version_id=version.id, version=version.ref, metrics=metrics, wall_s=wall))
         return RunResult(run_id, "completed", version=version, metrics=metrics, wall_s=wall)
     except Exception as exc:  # noqa: BLE001 - the run ends as failed with a sentence; details in its log
-        if is_disk_full(exc) and not isinstance(exc, UserError):
+        if not isinstance(exc, UserError) and (is_disk_full(exc) or nearly_full(run_dir(ws, run_id))):
             exc = disk_full("a training checkpoint", run_dir(ws, run_id))
         message = str(exc) if isinstance(exc, UserError) else (
             f"Training stopped with an unexpected error ({type(exc).__name__}: {exc}); details are in {log_path}.")
@@ -222,11 +259,23 @@ def _execute(prep: _Prepared, run_row, sink, cancel, callbacks, resume_from) -> 
         runs_repo.update_run(run_id, status="failed", ended_at=now_iso(), error=message,
                              wall_s=prior_wall + time.perf_counter() - t0, **fields)
         emit(ev.Failed(run_id, message=message, log_path=str(log_path)))
-        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0)
+        return RunResult(run_id, "failed", error=message, wall_s=time.perf_counter() - t0,
+                         user_error=isinstance(exc, UserError))
     finally:
         if session is not None:
             session.flush_points()
         log.close()
+
+
+def _session(prep, run_id, emit, cancel, callbacks, out_dir, launch):
+    """Training in this process, or (processes > 1 or a cluster launch) through torchrun workers."""
+    if prep.config.processes > 1 or launch:
+        from sftgui.core.training.distributed import LaunchedSession
+
+        return LaunchedSession(prep, run_id, emit, cancel, callbacks, out_dir, launch=launch or {})
+    from sftgui.core.training.session import TrainingSession
+
+    return TrainingSession(prep, run_id, emit, cancel, callbacks, out_dir)
 
 
 def _pid() -> int:

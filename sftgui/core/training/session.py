@@ -39,10 +39,14 @@ class TrainingSession:
         self._emit(ev.Preparing(run_id, f"Loading the {prep.task.processor_name}"))
         self.processor = prep.task.load_processor(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
-        self.data, self.cache_hit = prep.task.prepare(
-            prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.processor, prep.rows, prep.labels,
-            self.config.max_length)
+        self.data, self.cache_hit = self._load_data()
         self.data = prep.task.augmenting(self.data, self.processor, self.config)
+
+    def _load_data(self):
+        """({split: model-ready dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""
+        prep = self.prep
+        return prep.task.prepare(prep.ws.cache, prep.snapshot.hash, prep.source.folder, self.processor, prep.rows,
+                                 prep.labels, self.config.max_length)
 
     # -- events and curves ------------------------------------------------------------------
     def _emit(self, event) -> None:
@@ -142,9 +146,6 @@ class TrainingSession:
     def train(self, resume_from: str | None = None) -> Outcome:
         import torch
 
-        if resume_from:
-            step = int(Path(resume_from).name.rsplit("-", 1)[-1])
-            runs_repo.delete_metric_points_after(self.run_id, step)  # those steps are trained again
         while True:
             self._build()
             try:
@@ -153,15 +154,15 @@ class TrainingSession:
             except torch.OutOfMemoryError:
                 self.bridge.points = []  # this attempt's curve is replaced by the retry's
                 self.release()
-                if self.batch <= 1:
-                    raise UserError(
-                        f"The model does not fit in the memory of the {self.hw.device} even one text at a time; "
-                        "lower the maximum length, choose a smaller model or train on the CPU.") from None
-                self.batch, self.accum = self.batch // 2, self.accum * 2  # same effective batch
-                self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
-                                       reason="Out of memory: trying again with a smaller batch."))
+                self._smaller_batch()
         self.samples_per_second = result.metrics.get("train_samples_per_second")
         return Outcome(stopped=self.bridge.stopped, step=self.trainer.state.global_step)
+
+    def _smaller_batch(self) -> None:
+        """After running out of memory: half the batch, twice the accumulation (same effective batch)."""
+        self.batch, self.accum = smaller_batch(self.hw.device, self.batch, self.accum)
+        self._emit(ev.Retrying(self.run_id, batch_size=self.batch, grad_accumulation=self.accum,
+                               reason="Out of memory: trying again with a smaller batch."))
 
     def release(self) -> None:
         import torch
@@ -174,9 +175,17 @@ class TrainingSession:
     # -- the version ---------------------------------------------------------------------------
     def finish(self, wall_s: float):
         """Evaluate the best model, predict the test rows, check forgetting, register the version."""
+        metrics, predictions, model = self.measure(wall_s)
+        version = register_result(self.prep, self.run_id, model, self.processor, config=self.run_fields()["config"],
+                                  metrics=metrics, predictions=predictions)
+        return version, metrics
+
+    def measure(self, wall_s: float):
+        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank
+        runs it (the Trainer's evaluate is collective). The forgetting check needs the workspace, so a
+        distributed run's coordinator makes it (`forgetting_check`)."""
         from sftgui.core.training.adapt import merge_lora
         from sftgui.core.training.fast_dropout import restore_attention
-        from sftgui.core.versions import register_version
 
         prep, task, labels = self.prep, self.prep.task, self.prep.labels
         self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
@@ -201,7 +210,7 @@ class TrainingSession:
             result = self._score("validation")
             metrics["evaluated_on"] = "validation"
         metrics.update(task.headline(result["metrics"]))
-        forgetting = self._forgetting_check()
+        forgetting = forgetting_check(prep, self.model, self.processor) if prep.ws is not None else None
         if forgetting:
             metrics["forgetting"] = forgetting
         metrics["training"] = {"device": self.hw.device, "device_name": self.hw.name, "precision": self.hw.precision,
@@ -209,11 +218,7 @@ class TrainingSession:
                                "steps": self.trainer.state.global_step,
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
-        version = register_version(
-            prep.ws, prep.project, self.model.to("cpu"), self.processor, labels=labels,
-            base_model=prep.source.base_model, run_id=self.run_id, parent_id=getattr(prep.source.version, "id", None),
-            snapshot_id=prep.snapshot.id, config=self.run_fields()["config"], metrics=metrics, predictions=predictions)
-        return version, metrics
+        return metrics, predictions, self.model.to("cpu")
 
     def _score(self, split: str) -> dict:
         """The task's evaluation result of the trained model on one split of the run's rows."""
@@ -222,54 +227,76 @@ class TrainingSession:
         return self._score_rows(rows_of(self.prep.task, self.prep.rows, split))
 
     def _score_rows(self, picked: list[dict]) -> dict:
-        """The task's result on rows (dicts of the task's columns), predicting at the length the
-        version predicts with (the one recorded for predicting, which may be longer than training's)."""
-        task = self.prep.task
-        outputs = task.predict(self.model, self.processor, [r[task.input_column] for r in picked],
-                               max_length=task.max_length(self.processor, self.config.to_dict()))
-        return task.score(picked, self.prep.labels, outputs)
-
-    def _forgetting_check(self) -> dict | None:
-        """The task's first metric (accuracy) on the parent version's test data, before and after this
-        training, on only the rows neither the parent (with its ancestors) nor this training learned from."""
-        from sftgui.core import unseen
-        from sftgui.core.compare import restrict
-        from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
-        from sftgui.core.evaluation import evaluate_version, rows_of
-
-        ws, parent = self.prep.ws, self.prep.source.version
-        if parent is None or parent.snapshot_id is None:
-            return None
-        task = self.prep.task
-        snap = get_snapshot(ws, parent.snapshot_id)
-        test = rows_of(task, load_snapshot_table(ws, snap.id).to_pydict(), "test")
-        if not test:
-            return None
-        seen = unseen.trained_on(ws, [parent], extra_snapshots=[(self.prep.project.id, self.prep.snapshot.id)])
-        keep = unseen.unseen_rows(parent.project_id, test, seen)
-        tag = f"v{parent.number}"
-        metric = task.metrics[0]
-        name = metric.title.lower()
-        account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
-        out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
-               "left_out": account["left_out"], "warning": account["warning"]}
-        if not keep:
-            out.update(before=None, after=None, sentence=(
-                f"{name} on {tag}'s test data: not measured, because this training learned from all "
-                f"{len(test)} of its test rows"))
-            return out
-        after = self._score_rows(keep)["metrics"][metric.key]
-        before_result = evaluate_version(ws, parent, snap.id)
-        if account["left_out"]:
-            before_result = restrict(before_result, {int(r["row_id"]) for r in keep}, task)
-        before = before_result["metrics"][metric.key]
-        sentence = f"{name} on {tag}'s test data: {before:.1%} -> {after:.1%}"
-        if account["left_out"]:
-            sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
-        out.update(before=before, after=after, sentence=sentence)
-        return out
+        return score_rows(self.prep, self.model, self.processor, picked)
 
     def cleanup(self) -> None:
         """The version now holds the weights; the checkpoints only served resuming."""
         self.trainer = None
         shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+def score_rows(prep, model, processor, picked: list[dict]) -> dict:
+    """The task's result of a trained model on rows (dicts of the task's columns), predicting at the
+    length the version predicts with (recorded for predicting; may be longer than training's)."""
+    task = prep.task
+    outputs = task.predict(model, processor, [r[task.input_column] for r in picked],
+                           max_length=task.max_length(processor, prep.config.to_dict()))
+    return task.score(picked, prep.labels, outputs)
+
+
+def forgetting_check(prep, model, processor) -> dict | None:
+    """The task's first metric (accuracy) on the parent version's test data, before and after this
+    training, on only the rows neither the parent (with its ancestors) nor this training learned from."""
+    from sftgui.core import unseen
+    from sftgui.core.compare import restrict
+    from sftgui.core.data.snapshots import get_snapshot, load_snapshot_table
+    from sftgui.core.evaluation import evaluate_version, rows_of
+
+    ws, parent = prep.ws, prep.source.version
+    if parent is None or parent.snapshot_id is None:
+        return None
+    task = prep.task
+    snap = get_snapshot(ws, parent.snapshot_id)
+    test = rows_of(task, load_snapshot_table(ws, snap.id).to_pydict(), "test")
+    if not test:
+        return None
+    seen = unseen.trained_on(ws, [parent], extra_snapshots=[(prep.project.id, prep.snapshot.id)])
+    keep = unseen.unseen_rows(parent.project_id, test, seen)
+    tag = f"v{parent.number}"
+    metric = task.metrics[0]
+    name = metric.title.lower()
+    account = unseen.fairness(len(test), len(keep), [tag, "the new version"], tag)
+    out = {"parent": parent.ref, "snapshot_id": snap.id, "rows": len(keep), "test_rows": len(test),
+           "left_out": account["left_out"], "warning": account["warning"]}
+    if not keep:
+        out.update(before=None, after=None, sentence=(
+            f"{name} on {tag}'s test data: not measured, because this training learned from all "
+            f"{len(test)} of its test rows"))
+        return out
+    after = score_rows(prep, model, processor, keep)["metrics"][metric.key]
+    before_result = evaluate_version(ws, parent, snap.id)
+    if account["left_out"]:
+        before_result = restrict(before_result, {int(r["row_id"]) for r in keep}, task)
+    before = before_result["metrics"][metric.key]
+    sentence = f"{name} on {tag}'s test data: {before:.1%} -> {after:.1%}"
+    if account["left_out"]:
+        sentence += f" (on the {len(keep)} of its {out['test_rows']} test rows neither version trained on)"
+    out.update(before=before, after=after, sentence=sentence)
+    return out
+
+
+def smaller_batch(device: str, batch: int, accum: int) -> tuple[int, int]:
+    if batch <= 1:
+        raise UserError(f"The model does not fit in the memory of the {device} even one text at a time; "
+                        "lower the maximum length, choose a smaller model or train on the CPU.")
+    return batch // 2, accum * 2
+
+
+def register_result(prep, run_id: int, model, processor, *, config: dict, metrics: dict, predictions):
+    """The trained model becomes the project's next version (one place for what a version records)."""
+    from sftgui.core.versions import register_version
+
+    return register_version(
+        prep.ws, prep.project, model, processor, labels=prep.labels, base_model=prep.source.base_model,
+        run_id=run_id, parent_id=getattr(prep.source.version, "id", None), snapshot_id=prep.snapshot.id,
+        config=config, metrics=metrics, predictions=predictions)

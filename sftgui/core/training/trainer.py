@@ -23,7 +23,10 @@ class RowIdTrainer(Trainer):
             return super()._get_train_sampler(train_dataset)
         from sftgui.core.training.sampling import ShuffledLengthBatches
 
-        return ShuffledLengthBatches(self.train_lengths, self.args.per_device_train_batch_size, self.args.seed)
+        # Under DDP each group of a global batch is cut into one slice per process, so N processes
+        # train the same batches as one process with an N times larger per-device batch.
+        batch = self.args.per_device_train_batch_size * max(1, self.args.world_size)
+        return ShuffledLengthBatches(self.train_lengths, batch, self.args.seed)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         inputs = {k: v for k, v in inputs.items() if k != "row_id"}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -52,6 +52,7 @@ class DataPage(Page):
         self.setAcceptDrops(True)
         self.path: Path | None = None
         self.rows_in_draft = 0
+        self.takes = ""
         row = QHBoxLayout()
         self.open_button = QPushButton("Open file…")
         self.open_button.clicked.connect(self.choose_file)
@@ -116,25 +117,29 @@ class DataPage(Page):
             return StepState()
         if self.rows_in_draft == 0:
             return StepState(summary="No rows yet: open a file.")
-        return StepState(done=True, summary=f"{self.rows_in_draft:,} rows in the project.")
+        return StepState(done=True, summary=f"{self.rows_in_draft:,} rows in the project. {self.takes}")
 
     def refresh(self) -> None:
         self.snapshots.clear()
         self.rows_in_draft = 0
+        self.takes = ""
         if self.ctx.project is None:
             return
         from sftgui.core.data import labelling, snapshots
 
         self.rows_in_draft = labelling.count_rows(self.ctx.ws, self.ctx.project)
+        self.takes = snapshots.what_a_snapshot_takes(self.ctx.ws, self.ctx.project)["sentence"]
         for snap in reversed(snapshots.list_snapshots(self.ctx.ws, self.ctx.project)):
             splits = ", ".join(f"{k} {v}" for k, v in snap.split_counts.items())
-            self.snapshots.addItem(f"Snapshot {snap.id}: {snap.rows:,} rows ({splits}) — {snap.created_at[:16]}")
+            item = QListWidgetItem(f"Snapshot {snap.id}: {snap.rows:,} rows ({splits}) — {snap.created_at[:16]}")
+            item.setToolTip(snapshots.left_out_sentence({**snap.meta, "rows": snap.rows}))
+            self.snapshots.addItem(item)
 
     # -- choosing and previewing a file ----------------------------------------------------------
     def choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open data file", str(Path.home()), FILE_FILTER)
+        name = dialogs.pick_file(self, "Open data file", Path.home(), FILE_FILTER)
         if name:
-            self.set_file(Path(name))
+            self.set_file(name)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls():

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -32,6 +31,8 @@ class ExportPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.exported: Path | None = None
+        self.folder = Path.home()  # where suggested destinations go; "Choose…" changes it
+        self._suggested = ""
         form = QFormLayout()
         self.version = QComboBox()
         self.version.setObjectName("exportVersion")
@@ -41,7 +42,9 @@ class ExportPage(Page):
         self.dest = QLineEdit()
         self.dest.setObjectName("exportDest")
         self.dest.setPlaceholderText("Where to save it")
-        browse = QPushButton("Choose…")
+        self.version.currentIndexChanged.connect(self._choice_changed)
+        self.format.currentIndexChanged.connect(self._choice_changed)
+        self.browse_button = browse = QPushButton("Choose…")
         browse.clicked.connect(self.choose_dest)
         row = QHBoxLayout()
         row.addWidget(self.dest, 1)
@@ -71,12 +74,29 @@ class ExportPage(Page):
 
     def refresh(self) -> None:
         fill_version_combo(self.version, self.ctx)
+        self.suggest()
+
+    def _choice_changed(self, _index: int) -> None:
+        self.suggest()
+
+    def suggest(self) -> None:
+        """Propose `<folder>/<project>-v<N>[.zip|.onnx]` for the chosen version and format, unless
+        the person typed a destination of their own."""
+        from sftgui.core import versions
+        from sftgui.core.export import suggested_name
+
+        if self.version.currentData() is None or self.dest.text().strip() not in ("", self._suggested):
+            return
+        v = versions.get_version(self.ctx.ws, self.version.currentData())
+        self._suggested = str(self.folder / suggested_name(v.project_name, v.number, self.format.currentData()))
+        self.dest.setText(self._suggested)
 
     def choose_dest(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export into folder", str(Path.home()))
+        folder = dialogs.pick_folder(self, "Export into folder", self.folder)
         if folder:
-            ref = self.version.currentText().split()[0].replace("@", "-") if self.version.count() else "model"
-            self.dest.setText(str(Path(folder) / ref))
+            self.folder = folder
+            self.dest.setText("")
+            self.suggest()
 
     def export(self) -> None:
         from sftgui.core import export, versions

@@ -329,8 +329,13 @@ class LabelPage(Page):
 
         p = labelling.progress(self.ctx.ws, self.ctx.project)
         self._all_labelled = p.total > 0 and p.labelled == p.total
+        from sftgui.core.data.snapshots import what_a_snapshot_takes
+
         self.progress_text = f"{p.labelled:,} of {p.total:,} labelled"
-        self.counter.setText(f"{self.progress_text} · showing {self.current_model().rowCount():,}")
+        takes = what_a_snapshot_takes(self.ctx.ws, self.ctx.project)
+        self.counter.setText(f"{self.progress_text} · showing {self.current_model().rowCount():,}"
+                             f" · training uses {takes['rows']:,}")
+        self.counter.setToolTip(takes["sentence"])
         self.stateChanged.emit()
 
     # -- review suggestions (label next, possible label errors) ---------------------------------

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -127,9 +126,9 @@ class ModelPage(Page):
         self.stateChanged.emit()
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder", str(Path.home()))
+        folder = dialogs.pick_folder(self, "Choose a model folder", Path.home())
         if folder:
-            self.add_folder(Path(folder))
+            self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> bool:
         """Check and remember a model folder; a refused one (pickle weights, custom code) is a dialog."""

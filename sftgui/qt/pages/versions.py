@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -85,8 +84,13 @@ class VersionsPage(Page):
         self.trash_button = QPushButton("Move to trash")
         self.show_trash = QPushButton("Show trash")
         self.show_trash.setCheckable(True)
+        self.purge_button = QPushButton("Delete for good…")
+        self.purge_button.setObjectName("purgeButton")
+        self.purge_button.setToolTip("Remove a version in the trash for good (its files go at the next clean-up). "
+                                     "The history keeps what it was and why.")
+        self.purge_button.setVisible(False)
         for b in (self.production_button, self.continue_button, self.compare_button, self.export_button,
-                  self.trash_button, self.show_trash):
+                  self.trash_button, self.show_trash, self.purge_button):
             actions.addWidget(b)
         actions.addStretch(1)
         self.production_button.clicked.connect(self.make_production)
@@ -94,6 +98,7 @@ class VersionsPage(Page):
         self.compare_button.clicked.connect(self.compare_selected)
         self.export_button.clicked.connect(lambda: self._go_with_selection("export"))
         self.trash_button.clicked.connect(self.toggle_trash)
+        self.purge_button.clicked.connect(self.purge)
         self.show_trash.toggled.connect(lambda _: self.refresh())
 
         self.lineage = QTreeWidget()
@@ -195,6 +200,8 @@ class VersionsPage(Page):
                 f"{'  (' + e.reason + ')' if e.reason else ''}" for e in events) or "No version has been in production yet.")
         if self.versions and not self.table.selectedItems():
             self.table.selectRow(len(self.versions) - 1)
+        else:  # the rows were rewritten under a selection that did not move: show what it is now
+            self._show_details()
 
     def selected(self) -> list:
         rows = sorted({i.row() for i in self.table.selectedItems()})
@@ -208,6 +215,7 @@ class VersionsPage(Page):
             return
         v = chosen[-1]
         self.trash_button.setText("Restore" if v.trashed_at else "Move to trash")
+        self.purge_button.setVisible(bool(v.trashed_at))  # only what is in the trash can be deleted for good
         val = v.metrics.get("validation", {})
         self.summary.setText(
             f"<h3>{v.ref}</h3><p>Started from <b>{v.base_model}</b>"
@@ -231,17 +239,17 @@ class VersionsPage(Page):
             return None
         return chosen[0]
 
-    def make_production(self, reason: str | None = None) -> None:
+    def make_production(self) -> None:
+        """Connected to a button: takes no argument, so `clicked(bool)` cannot fill in a reason."""
         from sftgui.core import versions
 
         v = self._one()
         if v is None:
             return
-        if reason is None:
-            reason, ok = QInputDialog.getText(self, "Make production", f"Why should {v.ref} be in production?")
-            if not ok:
-                return
-        self._act(versions.rollback, self.ctx.project, v, reason=reason)
+        reason = dialogs.ask_reason(self, "Make production", f"Why should {v.ref} be in production?",
+                                    "Make production")
+        if reason is not None:
+            self._act(versions.rollback, self.ctx.project, v, reason=reason)
 
     def _act(self, fn, *args, **kw) -> None:
         try:
@@ -256,8 +264,28 @@ class VersionsPage(Page):
         from sftgui.core import versions
 
         v = self._one()
-        if v is not None:
-            self._act(versions.restore_version if v.trashed_at else versions.trash_version, v)
+        if v is None:
+            return
+        if v.trashed_at:
+            reason = dialogs.ask_reason(self, "Restore", f"Why should {v.ref} come back from the trash?", "Restore")
+        else:
+            reason = dialogs.ask_reason(self, "Move to trash", f"Why should {v.ref} go to the trash? Nothing is "
+                                        "deleted; it can be restored.", "Move to trash")
+        if reason is not None:
+            self._act(versions.restore_version if v.trashed_at else versions.trash_version, v, reason=reason)
+
+    def purge(self) -> None:
+        from sftgui.core.purge import purge_version
+
+        v = self._one()
+        if v is None or not v.trashed_at:
+            return
+        reason = dialogs.ask_reason(
+            self, "Delete for good", f"{v.ref} will be removed for good: it cannot be restored. Its stored files are "
+            "freed at the next clean-up ('sftgui gc'); the history keeps what it was. Why?", "Delete for good")
+        if reason is not None:
+            self._act(purge_version, v, reason=reason)
+            self.status_label.setText(f"{v.ref} was deleted for good.")
 
     def save_notes(self) -> None:
         from sftgui.core import versions

@@ -22,10 +22,9 @@ class WelcomePage(Page):
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
-        self.sample_button = QCommandLinkButton(
-            "Try the sample project",
-            "Support tickets sorted into billing, login, bugs and delivery, with the bundled model.",
-        )
+        from sftgui.qt.sample import describe_sample
+
+        self.sample_button = QCommandLinkButton("Try the sample project", describe_sample())
         self.sample_button.setObjectName("sampleButton")
         self.new_button = QCommandLinkButton("New project", "Start from your own data: give it a name and a task.")
         self.open_button = QCommandLinkButton("Open workspace", "Use a folder where sftgui keeps projects already.")

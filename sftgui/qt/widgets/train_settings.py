@@ -90,6 +90,14 @@ def devices() -> list[tuple[str, str]]:
     return out
 
 
+def gpu_count() -> int:
+    """Graphics cards torch sees (0 until torch is loaded by the warm-up)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    return int(torch.cuda.device_count()) if torch is not None and torch.cuda.is_available() else 0
+
+
 class TrainSettings(QWidget):
     def __init__(self, parent: QWidget | None = None, task: str | None = None):
         super().__init__(parent)
@@ -109,6 +117,14 @@ class TrainSettings(QWidget):
         self.device.setObjectName("deviceCombo")
         self.device.setToolTip("Where the model learns. A graphics card (GPU) is much faster when there is one.")
         form.addRow("&Device:", self.device)
+        # several graphics cards: one training process per card (torchrun, training/distributed.py)
+        self.processes = QSpinBox()
+        self.processes.setObjectName("processesSpin")
+        self.processes.setMinimum(1)
+        self.processes.setToolTip("Train on several graphics cards at once: each card learns from its share of "
+                                  "every batch, so the result matches one card; the batch size must divide evenly.")
+        form.addRow("&Graphics cards:", self.processes)
+        self.form = form
         layout.addLayout(form)
 
         self.advanced = QGroupBox("Advanced")
@@ -142,10 +158,15 @@ class TrainSettings(QWidget):
             self.device.addItem(label, value)
         if current:
             self.device.setCurrentIndex(max(0, self.device.findData(current)))
+        gpus = gpu_count()
+        self.processes.setMaximum(max(1, gpus))
+        self.form.setRowVisible(self.processes, gpus > 1)  # only where there is more than one card
 
     def config(self, **fixed) -> TrainConfig:
         """The TrainConfig these settings describe (UserError with a sentence when a value is wrong)."""
         overrides = self.values() if self.advanced.isChecked() else {}
+        if self.processes.maximum() > 1 and self.device.currentData() in ("auto", "cuda"):
+            overrides["processes"] = self.processes.value()
         return TrainConfig.from_preset(self.preset.currentData(), **overrides, device=self.device.currentData(), **fixed)
 
     def values(self) -> dict:

@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -7,6 +6,7 @@ from sftgui.core.data import importers, labelling, labels
 from sftgui.core.data.labelling import RowFilter
 from sftgui.errors import UserError
 from sftgui.store.db import open_workspace
+from sftgui.store.models import db
 
 
 @pytest.fixture
@@ -84,16 +84,20 @@ def test_paging_and_bulk_edits_at_100k_rows(ws):
     p = projects.create_project(ws, "big")
     importers.import_rows(ws, p, [{"text": f"message {i}", "label": None if i % 3 else "a"} for i in range(100_000)])
     labels.add_label(ws, p, "b")
-    t = time.perf_counter()
     n = labelling.count_rows(ws, p, RowFilter(status="unlabelled"))
     page = labelling.fetch_rows(ws, p, RowFilter(status="unlabelled"), offset=n - 50, limit=50)
-    paging_s = time.perf_counter() - t
     assert n == 66_666 and page[-1].text == "message 99998"
-    assert paging_s < 1.0, f"a page at the end of 100,000 rows took {paging_s:.2f}s"
     ids = [r.id for r in labelling.fetch_rows(ws, p, RowFilter(status="unlabelled"), limit=100_000)]
-    t = time.perf_counter()
-    labelling.set_label(ws, p, ids, "b")
-    labelling.undo(ws, p)
-    edit_s = time.perf_counter() - t
+    # What keeps it fast on any machine (the seconds are measured in benchmarks/labelling_figures.py):
+    # 66,666 rows are written in grouped statements, not one per row.
+    statements = []
+    con = db.connection()
+    con.set_trace_callback(statements.append)
+    try:
+        labelling.set_label(ws, p, ids, "b")
+        labelling.undo(ws, p)
+    finally:
+        con.set_trace_callback(None)
     assert labelling.count_rows(ws, p, RowFilter(label="b")) == 0
-    assert edit_s < 10, f"labelling and undoing 66,666 rows took {edit_s:.1f}s"
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert 0 < len(updates) <= 2 * (-(-len(ids) // 500)) + 10, len(updates)

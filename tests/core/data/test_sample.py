@@ -5,9 +5,9 @@ import importlib.util
 
 from sftgui.core import projects
 from sftgui.core.data import importers, quality
-from sftgui.paths import resources_dir
+from sftgui.resources import resource_path
 
-SAMPLE_DIR = resources_dir() / "sample"
+SAMPLE_DIR = resource_path("sample")
 
 
 def _generator():

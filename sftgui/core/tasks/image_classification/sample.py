@@ -102,9 +102,9 @@ def make(out: Path, per_class: int = 60, seed: int = 7) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    from sftgui.paths import resources_dir
+    from sftgui.resources import resources_root
 
-    ap.add_argument("out", nargs="?", default=str(resources_dir() / "sample" / "shapes"))
+    ap.add_argument("out", nargs="?", default=str(resources_root() / "sample" / "shapes"))
     ap.add_argument("--per-class", type=int, default=60)
     args = ap.parse_args()
     print(f"{make(Path(args.out), args.per_class)} pictures written to {args.out}")

@@ -207,6 +207,6 @@ class ImageClassification(Task):
 
     # -- the sample project -------------------------------------------------------------------------
     def sample(self):
-        from sftgui.paths import resources_dir
+        from sftgui.resources import resource_path
 
-        return "sample-shapes", resources_dir() / "sample" / "shapes"
+        return "sample-shapes", resource_path("sample/shapes")

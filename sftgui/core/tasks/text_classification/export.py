@@ -89,3 +89,16 @@ def to_onnx(folder: Path) -> None:
     export_onnx(folder, folder / ONNX_FILE)
     for p in folder.glob("*.safetensors"):  # the graph replaces the PyTorch weights
         p.unlink()
+
+
+def publish_pipeline(folder: Path, config: dict):
+    """The pipeline MLflow's transformers flavour logs. sftgui reads each text up to the recorded
+    length: so does the published pipeline, when asked to truncate (model_config asks on every predict)."""
+    import transformers
+
+    from sftgui.core.tasks.text_classification.predict import max_length_for
+
+    pipe = transformers.pipeline("text-classification", model=str(folder), tokenizer=str(folder), device="cpu")
+    max_length = max_length_for(pipe.tokenizer, config)
+    pipe.tokenizer.model_max_length = max_length
+    return pipe, "text-classification", {"truncation": True, "max_length": max_length}

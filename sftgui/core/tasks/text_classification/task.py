@@ -39,7 +39,6 @@ class TextClassification(Task):
     validation_metrics = ("accuracy", "macro_f1")
     primary_metric = "macro_f1"
     exports = ("hf", "zip", "onnx")
-    playground = "text"
     processor_name = "tokenizer"
 
     # -- data ---------------------------------------------------------------------------------------
@@ -168,6 +167,11 @@ class TextClassification(Task):
 
         if (facts.get("inference") or {}).get("max_length"):
             write_reading_length(folder, facts["inference"]["max_length"])
+
+    def publish_pipeline(self, folder, config):
+        from sftgui.core.tasks.text_classification.export import publish_pipeline
+
+        return publish_pipeline(folder, config)
 
     def export_extra(self, fmt, folder):
         if fmt != "onnx":

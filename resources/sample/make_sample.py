@@ -1,6 +1,6 @@
 """Generate `support_tickets.csv`: customer messages to route to the right team.
 
-Run `python sftgui/resources/sample/make_sample.py` to rewrite the CSV (fixed seed, so the file
+Run `python resources/sample/make_sample.py` to rewrite the CSV (fixed seed, so the file
 is the same every time). Each message is built from a template of its team, slots filled from
 small word lists, an optional opening and closing, and light noise (case, typos, punctuation) so
 the wording varies. A few realistic imperfections are added on purpose, for the quality report to

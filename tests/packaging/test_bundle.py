@@ -1,0 +1,120 @@
+"""The built desktop bundle (`make bundle`, then `make bundle-test`), started as a person without
+Python would start it: a clean environment (`env -i`, an empty HOME), and, where this test runs as
+root, no network and the machine's Python folders hidden (a mount namespace), so the bundle can
+only use what it carries.
+
+Skipped when no bundle is built (CI builds none). SFTGUI_BUNDLE names another bundle's executable.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = Path(os.environ.get("SFTGUI_BUNDLE") or ROOT / "build" / "bundle" / "dist" / "sftgui" / "sftgui")
+# Where a Python could come from on this machine (pyenv, Debian's, /usr/local's); hidden from the bundle.
+PYTHON_DIRS = ["/root/.pyenv", "/usr/lib/python3", *glob.glob("/usr/lib/python3.*"), *glob.glob("/usr/local/lib/python3.*")]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not BUNDLE.is_file(), reason=f"no bundle built at {BUNDLE} (make bundle)"),
+]
+
+
+def _can_isolate() -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "--mount", "--net", "true"], capture_output=True).returncode == 0
+
+
+ISOLATED = _can_isolate()
+
+
+def run_bundle(args: list[str], home: Path, timeout: float = 120, **env) -> subprocess.CompletedProcess:
+    """Run the bundle with nothing but HOME (and `env`) set; isolated from Python and the network
+    where possible."""
+    home.mkdir(parents=True, exist_ok=True)
+    assignments = [f"HOME={home}", *(f"{k}={v}" for k, v in env.items())]
+    command = ["env", "-i", *assignments, str(BUNDLE), *args]
+    if ISOLATED:
+        hide = "".join(f"mount -t tmpfs none {shlex.quote(d)} && " for d in PYTHON_DIRS if os.path.isdir(d))
+        command = ["unshare", "--mount", "--net", "sh", "-c", f'{hide}exec "$@"', "sh", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=home)
+
+
+def test_no_python_is_reachable_inside_the_isolation(tmp_path):
+    if not ISOLATED:
+        pytest.skip("not root (or no unshare): the bundle runs with env -i only, Python stays visible")
+    hide = "".join(f"mount -t tmpfs none {shlex.quote(d)} && " for d in PYTHON_DIRS if os.path.isdir(d))
+    probe = subprocess.run(["unshare", "--mount", "--net", "sh", "-c", f"{hide}python3 -c pass"],
+                           capture_output=True, text=True)
+    assert probe.returncode != 0  # so what passes below passed without any Python of the machine's
+
+
+def test_help_and_version(tmp_path):
+    result = run_bundle(["--help"], tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert "usage: sftgui" in result.stdout and "demo" in result.stdout
+    from sftgui import __version__
+
+    version = run_bundle(["--version"], tmp_path / "home")
+    assert version.stdout.strip() == f"sftgui {__version__}"
+
+
+def test_window_opens_offscreen(tmp_path):
+    result = run_bundle(["gui", "--exit-after-paint"], tmp_path / "home", QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, result.stderr
+    assert "window painted" in result.stdout
+    assert (tmp_path / "home" / ".local" / "share" / "sftgui" / "sftgui.db").is_file()  # the default workspace
+
+
+def test_the_hub_is_reported_offline_in_a_sentence(tmp_path):
+    home = tmp_path / "home"
+    assert run_bundle(["project", "create", "p"], home).returncode == 0
+    result = run_bundle(["train", "--project", "p", "--model", "distilbert-base-uncased"], home)
+    assert result.returncode == 2
+    assert result.stderr.startswith("sftgui: You are offline") and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_trains_exports_and_the_export_is_a_working_model(tmp_path):
+    home = tmp_path / "home"
+    demo = run_bundle(["demo"], home, timeout=1800)  # the Quick preset: ~30 s on an idle 2-core CPU, minutes on a busy one
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "Summary: support-tickets@v1 is live" in demo.stdout
+
+    listed = run_bundle(["versions", "list", "--project", "support-tickets", "--json"], home)
+    (version,) = json.loads(listed.stdout)
+    assert version["version"] == "v1" and "production" in version["aliases"]
+    assert version["metrics"]["accuracy"] > 0.6  # four teams: far above chance
+
+    export = home / ".local" / "share" / "sftgui" / "exports" / "support-tickets-v1"
+    from sftgui import __version__
+    from sftgui.core.export import verify_manifest
+
+    assert verify_manifest(export) == []
+    manifest = json.loads((export / "sftgui-manifest.json").read_text())
+    assert manifest["sftgui_version"] == __version__ and "model.safetensors" in manifest["files"]
+
+    # The exported folder loads in plain transformers (outside the bundle) and predicts what the
+    # bundle's own `predict` says.
+    text = "I was charged twice for my subscription this month"
+    predicted = json.loads(run_bundle(["predict", "support-tickets@v1", text, "--json"], home).stdout)[0]
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(export)
+    model = AutoModelForSequenceClassification.from_pretrained(export).eval()
+    with torch.no_grad():
+        probs = model(**tokenizer([text], truncation=True, return_tensors="pt")).logits.softmax(-1)[0]
+    label = model.config.id2label[int(probs.argmax())]
+    assert label == predicted["label"]
+    assert abs(float(probs.max()) - predicted["scores"][label]) < 1e-4
