@@ -198,6 +198,8 @@ def _check_loads(task, folder: Path, config: TrainConfig):
     word = task.processor_name
     try:
         processor = task.load_processor(folder)
+    except UserError:
+        raise  # the task's own sentence (e.g. "not an image model")
     except Exception as exc:  # noqa: BLE001 - tokenizers raises plain Exception for a broken tokenizer.json
         raise UserError(f"The {word} in {folder} cannot be loaded ({type(exc).__name__}); its {word} files "
                         "look damaged: download or copy the model again.") from None
