@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from sftgui.core.tasks.base import Metric, Preset, Task
+from sftgui.core.tasks.base import Preset, Task
+from sftgui.core.tasks.text_classification.task import TextClassification as _Classifier
 from sftgui.errors import UserError
 
 PRESETS = (
@@ -41,10 +42,13 @@ class ImageClassification(Task):
     columns = (("image", "string"), ("label", "string"))
     input_column = "image"
     labelled = True
-    metrics = (Metric("accuracy", "Accuracy"), Metric("macro_f1", "F1 (macro)"),
-               Metric("weighted_f1", "F1 (weighted)"))
-    validation_metrics = ("accuracy", "macro_f1")
-    primary_metric = "macro_f1"
+    # a single-label classifier like the text one: the same metrics, checkpoint rule and answers
+    metrics = _Classifier.metrics
+    validation_metrics = _Classifier.validation_metrics
+    primary_metric = _Classifier.primary_metric
+    check_labels = _Classifier.check_labels
+    training_metrics = _Classifier.training_metrics
+    answer = _Classifier.answer
     exports = ("hf", "zip", "onnx")
     playground = "image"
     processor_name = "image processor"
@@ -66,10 +70,6 @@ class ImageClassification(Task):
         from sftgui.core.tasks.image_classification import data
 
         return data.label_set(rows, parent_labels)
-
-    def check_labels(self, labels):
-        if not labels:
-            raise UserError("A model version needs its list of labels.")
 
     def quality_findings(self, ws, project, rows):
         from sftgui.core.tasks.image_classification.quality import image_findings
@@ -134,11 +134,6 @@ class ImageClassification(Task):
         return None  # peft has no image task type: LoRA wraps every linear layer; the head is saved
 
     # -- metrics ------------------------------------------------------------------------------------
-    def training_metrics(self, eval_pred, labels):
-        from sftgui.core.tasks.text_classification import scoring
-
-        return scoring.training_metrics(eval_pred, labels)
-
     def compare_metrics(self, metrics, first):
         out = super().compare_metrics(metrics, first)
         out["per_class_f1"] = {name: c["f1"] for name, c in metrics.get("per_class", {}).items()}
@@ -185,12 +180,6 @@ class ImageClassification(Task):
             for r in shown:
                 r["image"] = r["text"]
         return diff
-
-    def answer(self, labels, output, top_k):
-        from sftgui.core.tasks.text_classification import scoring
-
-        scores = scoring.rank_labels(labels, output, top_k)
-        return {"label": next(iter(scores)), "scores": scores}
 
     # -- export and card ----------------------------------------------------------------------------
     def export_extra(self, fmt, folder):
