@@ -100,3 +100,35 @@ def test_the_try_page_predicts_an_opened_picture(window, qtbot, image_project, s
     qtbot.waitUntil(lambda: tryit.last is not None, timeout=60_000)
     assert set(tryit.last["scores"]) == {"circle", "square", "star", "triangle"}
     assert tryit.bars.rowCount() == 4 and not tryit.picture.pixmap().isNull()
+
+
+def test_compare_shows_the_pictures_that_changed(window, qtbot, ws, image_project, tiny_image_model_dir):  # noqa: F811
+    import torch
+
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.core.tasks import get_task
+    from sftgui.core.versions import list_versions, register_version
+
+    task = get_task("image-classification")
+    labels = ["circle", "square", "star", "triangle"]
+    snap = freeze_snapshot(ws, image_project)
+    for seed, boost in ((1, 0), (2, 3)):  # two versions that answer differently on the same test pictures
+        torch.manual_seed(seed)
+        model = task.load_model(tiny_image_model_dir, labels)
+        with torch.no_grad():
+            model.classifier[-1].bias[boost] += 5.0
+        register_version(ws, image_project, model, task.load_processor(tiny_image_model_dir), labels=labels,
+                         base_model=str(tiny_image_model_dir), snapshot_id=snap.id)
+    window.ctx.set_project(image_project)
+    window.ctx.compare_selection = [v.id for v in list_versions(ws, image_project)[-2:]]
+    window.show_step("compare")
+    compare = window.page("compare")
+    compare.refresh()
+    assert len(compare.checked_ids()) == 2
+    compare.compare_button.click()
+    qtbot.waitUntil(lambda: compare.result is not None, timeout=120_000)
+    tab = compare.tabs.indexOf(compare.pictures)
+    assert tab >= 0 and compare.tabs.tabText(tab) == "Pictures that changed"
+    assert compare.pictures.count() >= 1
+    first = compare.pictures.item(0)
+    assert not first.icon().isNull() and ("was" in first.text() and "now" in first.text())
