@@ -71,11 +71,11 @@ def register(sub) -> None:
 def _launcher_args(p, resume: bool = False) -> None:
     """--processes N and torchrun's rendezvous options (docs/readme/training.md has a Slurm example)."""
     g = p.add_argument_group("several processes (torchrun)")
-    g.add_argument("--processes", type=int, metavar="N",
+    g.add_argument("--processes", type=validate.processes, metavar="N",
                    help="train with N data-parallel processes on this machine (one per GPU; gloo on CPUs)"
                    + ("; default: as the run was started" if resume else ""))
     g.add_argument("--nnodes", metavar="N|MIN:MAX", help="torchrun: number of machines")
-    g.add_argument("--node-rank", metavar="K", help="torchrun: this machine's rank (0 holds the workspace)")
+    g.add_argument("--node-rank", type=validate.offset, metavar="K", help="torchrun: this machine's rank (0 holds the workspace)")
     g.add_argument("--rdzv-endpoint", metavar="HOST:PORT", help="torchrun: where the machines meet")
     g.add_argument("--rdzv-backend", metavar="NAME", help="torchrun: rendezvous backend (default c10d)")
     g.add_argument("--rdzv-id", metavar="ID", help="torchrun: the job's id (e.g. $SLURM_JOB_ID)")
