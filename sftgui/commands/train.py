@@ -34,6 +34,8 @@ def register(sub) -> None:
                    help="train every weight instead of LoRA adapters (language models use LoRA by default)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
+    t.add_argument("--augment", metavar="SPEC", help="image projects: e.g. 'flip,rotation=15,crop=0.8,scale=0.1,"
+                   "jitter=0.2,noise=0.02', 'default' or 'none' (default: the preset's)")
     t.add_argument("--seed", type=validate.seed)
     t.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     t.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"))
@@ -63,8 +65,8 @@ def register(sub) -> None:
     d = sub.add_parser("demo", help="end to end on the bundled sample: import, check, train, evaluate, export")
     _model_arg(d)
     d.add_argument("--task", default=None, metavar="TASK",
-                   help="the task whose sample to run (default: text-classification; instruction-sft trains the "
-                        "bundled language model on support replies in a house style)")
+                   help="the sample of this task (default: text-classification; also image-classification, "
+                        "and instruction-sft, which trains the bundled language model on support replies in a house style)")
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
 
@@ -242,14 +244,23 @@ def _train(args, ctx) -> int:
                                                "lora", "seed", "device", "precision", "early_stopping",
                                                "class_weights", "processes")}
     overrides["grad_accumulation"] = args.grad_accumulation
-    from sftgui.core.projects import get_project
+    task = _project_task(ws, args.project)
+    if args.augment is not None:
+        from sftgui.core.tasks import get_task
 
-    task = get_project(ws, args.project).task  # the presets are the project's task's
+        overrides["augmentation"] = get_task(task).augmentation_from_text(args.augment)
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
                                      snapshot_id=args.snapshot, task=task, **overrides)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws, launch=launch or None),
                           Progress(args.json_events))
     return _report(result, args.json_events)
+
+
+def _project_task(ws, project) -> str:
+    """The project's task: its presets are the ones that apply."""
+    from sftgui.core.projects import get_project
+
+    return get_project(ws, project).task
 
 
 # -- runs -------------------------------------------------------------------------------------
@@ -363,8 +374,9 @@ def _runs_cancel(args, ctx) -> int:
 def _demo(args, ctx) -> int:
     from sftgui.core.tasks import get_task, registry
 
-    if args.task not in (None, registry.DEFAULT_TASK):
-        return _task_demo(args, ctx, get_task(args.task))
+    task = get_task(args.task or registry.DEFAULT_TASK)
+    if not task.labelled:  # a classifier's demo fixes labels and reports accuracy; others report their metrics
+        return _task_demo(args, ctx, task)
     return _classifier_demo(args, ctx)
 
 
@@ -380,19 +392,18 @@ def _task_demo(args, ctx, task) -> int:
     from sftgui.core.export import export_version
     from sftgui.core.training import engine
     from sftgui.errors import UserError
-    from sftgui.resources import resource_path
 
-    if not task.sample:
+    shipped = task.sample()
+    if not shipped:
         raise UserError(f"There is no sample project for {task.name} yet.")
+    name, sample = shipped
     ws = ctx.workspace()
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
-    name = f"sample-{task.name}"
     if name in [p.name for p in projects.list_projects(ws)]:
         project = projects.get_project(ws, name)
         say(f"Found project {name}; training a new version on its current data.")
     else:
         project = projects.create_project(ws, name, task.name)
-        sample = resource_path(f"sample/{task.sample}")
         imported = import_file(ws, project, sample)
         say(f"1. Imported {imported.rows} examples from {sample.name} into project {name}.")
     report = quality.check_draft(ws, project, check_length=False)
@@ -434,21 +445,25 @@ def _classifier_demo(args, ctx) -> int:
     from sftgui.core.versions import list_versions
     from sftgui.resources import SAMPLE_CSV, resource_path
 
+    from sftgui.core.tasks import get_task
+
     ws = ctx.workspace()
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
+    task = get_task(args.task)
+    shipped = task.sample()
+    sample_project, sample = shipped if shipped else (SAMPLE_PROJECT, resource_path(SAMPLE_CSV))
     names = [p.name for p in projects.list_projects(ws)]
-    if SAMPLE_PROJECT in names:
-        project = projects.get_project(ws, SAMPLE_PROJECT)
+    if sample_project in names:
+        project = projects.get_project(ws, sample_project)
         have = [f"v{v.number}" for v in list_versions(ws, project)]
-        say(f"Found project {SAMPLE_PROJECT} ({', '.join(have) or 'no versions yet'}); training a new version "
+        say(f"Found project {sample_project} ({', '.join(have) or 'no versions yet'}); training a new version "
             "on its current data.")
     else:
         if names:
             say(f"This workspace already has {len(names)} project(s) ({', '.join(names)}); they are left alone.")
-        project = projects.create_project(ws, SAMPLE_PROJECT)
-        sample = resource_path(SAMPLE_CSV)
+        project = projects.create_project(ws, sample_project, task.name)
         imported = import_file(ws, project, sample)
-        say(f"1. Imported {imported.rows} rows from {sample.name} into project {SAMPLE_PROJECT}.")
+        say(f"1. Imported {imported.rows} rows from {sample.name} into project {sample_project}.")
     report = quality.check_draft(ws, project, check_length=False)
     say(f"2. Checked the data: {report.labelled} labelled rows, {len(report.findings)} finding(s)"
         + "".join(f"\n   - {f.message}" for f in report.findings))
@@ -460,7 +475,7 @@ def _classifier_demo(args, ctx) -> int:
     say(f"3. Training the {'bundled' if not args.model else args.model} model with the Quick preset on snapshot "
         f"{snapshot.id} ({snapshot.rows} rows)...")
     config = TrainConfig.from_preset("quick", project=project.name, model=args.model or "bundled",
-                                     snapshot_id=snapshot.id)
+                                     snapshot_id=snapshot.id, task=task.name)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
     code = _report(result, args.json_events)
     if code:

@@ -250,11 +250,12 @@ def _whole(x) -> bool:
 def resolve_model(ws, ref: str | None, project=None) -> ModelSource:
     """"bundled", a folder, a version (vN / P@vN / P@alias) or a Hugging Face hub id -> a folder."""
     ref = (ref or BUNDLED).strip()
-    own = _task_bundled(ws, project) if ref == BUNDLED else None
-    if own is not None:  # the project's task bundles a model of its own (a language model)
-        folder, name = own
-        check_model_folder(folder)
-        return ModelSource(ref, "bundled", folder, f"{BUNDLED}:{name}")
+    if ref == BUNDLED and project is not None:
+        shipped = _task_bundled(ws, project)
+        if shipped is not None:
+            folder, name = shipped
+            check_model_folder(folder)
+            return ModelSource(ref, "bundled", Path(folder), name)
     if ref == BUNDLED:
         from sftgui.paths import bundled_model_dir
 

@@ -53,9 +53,16 @@ def preview_file(path, *, rows: int = 20, text_col=None, label_col=None, split_c
 
 
 def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=None, sheet=None, encoding=None,
-                delimiter=None, progress: Callable[[float, str], None] | None = None) -> ImportResult:
+                delimiter=None, progress: Callable[[float, str], None] | None = None,
+                skip_bad: bool = False) -> ImportResult:
     project = get_project(ws, project)
     path = Path(path)
+    from sftgui.core.tasks import task_of
+
+    handled = task_of(project).import_path(ws, project, path, text_col=text_col, label_col=label_col,
+                                           split_col=split_col, sheet=sheet, skip_bad=skip_bad, progress=progress)
+    if handled is not None:  # the task reads this itself (e.g. a folder of pictures)
+        return handled
     if path.suffix.lower() == ".zip" and path.is_file():  # a zipped folder of label subfolders
         from sftgui.core.archive import extract_zip
 

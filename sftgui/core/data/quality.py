@@ -147,6 +147,9 @@ def check_draft(ws, project, *, model_dir=None, max_length: int | None = None, c
                         f"{len(too_long)} text(s) are longer than the model reads ({limit} tokens); "
                         f"{cut} tokens would be cut off.",
                         [_example(r, tokens_cut=c) for r, c in too_long[:EXAMPLES]]))
+    from sftgui.core.tasks import task_of
+
+    findings += task_of(project).quality_findings(ws, project, rows)
     return QualityReport(len(rows), len(labelled), counts, findings, limit)
 
 

@@ -73,7 +73,8 @@ class Task(ABC):
     # -- what the GUI shows -------------------------------------------------------------------------
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
-    sample: ClassVar[str | None] = None  # `sftgui demo --task NAME` imports resources/sample/<this>
+    augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
+    thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
@@ -85,6 +86,34 @@ class Task(ABC):
         if text is None or not str(text).strip():
             return None, "empty"
         return (text, label), None
+
+    def import_path(self, ws, project, path, **options):
+        """Import a file or folder this task reads itself (e.g. a folder of images) into the draft and
+        return the `ImportResult`, or None to let the table importers read it (texts). `options` are
+        `import_file`'s keyword arguments (text_col is the input column, skip_bad skips bad files)."""
+        return None
+
+    def quality_findings(self, ws, project, rows) -> list:
+        """Findings of this task's own checks (`quality.Finding`s) for draft rows
+        `(id, input, label, split, flagged)`, added to the generic report."""
+        return []
+
+    def check_config(self, config) -> None:
+        """Refuse (UserError) settings this task cannot train with, before a run starts."""
+        if getattr(config, "augmentation", None) and not self.augments:
+            raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def thumbnail(self, ws, value) -> Path | None:
+        """A small picture file of one input (a task with `thumbnails`), cached in the workspace."""
+        return None
+
+    def augmentation_from_text(self, text: str) -> dict:
+        """Augmentation settings from the CLI's `--augment` text (a task that `augments` parses it)."""
+        raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def sample(self):
+        """`(project name, path)` of the sample data this task ships for `sftgui demo`, or None."""
+        return None
 
     def stratify_by(self, kept: list[tuple]) -> list | None:
         """The value each kept row's split is stratified by (its label), or None for a plain
@@ -122,9 +151,9 @@ class Task(ABC):
         return None
 
     # == model =======================================================================================
-    def bundled_model(self, ws) -> tuple[Path, str] | None:
-        """(folder, name) of the task's own bundled model, or None for the app's bundled model.
-        May prepare it in the workspace's cache on first use (e.g. a conversion)."""
+    def bundled_model(self, ws):
+        """`(folder, base model name)` of the model this task ships ("bundled"), or None for the
+        app's bundled text model."""
         return None
 
     @abstractmethod
@@ -155,6 +184,11 @@ class Task(ABC):
     @abstractmethod
     def collator(self, processor):
         """The data collator that batches `prepare`'s rows (row_id and labels ride along)."""
+
+    def augmenting(self, data: dict, processor, config) -> dict:
+        """The splits as training reads them under `config` (e.g. the training split augmented on the
+        fly, seeded by config.seed); called once after `prepare`. The default leaves them as prepared."""
+        return data
 
     def lengths(self, dataset) -> list[int] | None:
         """Each training row's length, for length-grouped batches; None when it does not apply."""

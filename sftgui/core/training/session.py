@@ -40,6 +40,7 @@ class TrainingSession:
         self.processor = prep.task.load_processor(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
         self.data, self.cache_hit = self._load_data()
+        self.data = prep.task.augmenting(self.data, self.processor, self.config)
 
     def _load_data(self):
         """({split: model-ready dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""

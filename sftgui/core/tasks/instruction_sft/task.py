@@ -44,7 +44,6 @@ class InstructionSFT(Task):
     playground = "chat"
     processor_name = "tokenizer"
     keeps_adapter = True
-    sample = "support_replies.jsonl"
     result_format = 1
 
     # -- data ---------------------------------------------------------------------------------------
@@ -87,7 +86,12 @@ class InstructionSFT(Task):
     def bundled_model(self, ws):
         from sftgui.core.tasks.instruction_sft import model
 
-        return model.bundled_model(ws), model.BUNDLED_NAME
+        return model.bundled_model(ws), f"bundled:{model.BUNDLED_NAME}"
+
+    def sample(self):
+        from sftgui.resources import resource_path
+
+        return "sample-instruction-sft", resource_path("sample/support_replies.jsonl")
 
     def load_processor(self, model_dir: Path):
         from sftgui.core.tasks.instruction_sft import model
