@@ -133,7 +133,7 @@ def check_draft(ws, project, *, model_dir=None, max_length: int | None = None, c
             add(Finding("class_imbalance", len(counts),
                         f"The largest label has {big / little:.0f} times as many rows as the smallest; "
                         "the model may ignore the small ones.", [counts]))
-    findings += [Finding(**f) for f in task.quality_findings(rows)]
+    findings += task.quality_findings(ws, project, rows)
     leak = _split_leakage(rows, folded)
     if leak:
         add(Finding("split_leakage", len(leak), f"{len(leak)} text(s) are in both the train and the test split.",
@@ -147,9 +147,6 @@ def check_draft(ws, project, *, model_dir=None, max_length: int | None = None, c
                         f"{len(too_long)} text(s) are longer than the model reads ({limit} tokens); "
                         f"{cut} tokens would be cut off.",
                         [_example(r, tokens_cut=c) for r, c in too_long[:EXAMPLES]]))
-    from sftgui.core.tasks import task_of
-
-    findings += task_of(project).quality_findings(ws, project, rows)
     return QualityReport(len(rows), len(labelled), counts, findings, limit)
 
 

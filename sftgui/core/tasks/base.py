@@ -95,7 +95,8 @@ class Task(ABC):
 
     def quality_findings(self, ws, project, rows) -> list:
         """Findings of this task's own checks (`quality.Finding`s) for draft rows
-        `(id, input, label, split, flagged)`, added to the generic report."""
+        `(id, input, label, split, flagged)`, added to the generic report; the label findings of
+        the report apply only to a labelled task."""
         return []
 
     def check_config(self, config) -> None:
@@ -138,12 +139,6 @@ class Task(ABC):
         label / split columns (`data/mapping.py`). A task whose rows are not a text and a label
         (a conversation) converts them here; the draft keeps its input in the text column."""
         return None
-
-    def quality_findings(self, rows) -> list[dict]:
-        """The task's own findings on the draft rows `(row_id, text, label, split, ...)`, each
-        `{kind, count, message, examples, fix}`; the label findings of the report apply only to a
-        labelled task."""
-        return []
 
     def token_lengths(self, model_dir: Path, texts: list[str]) -> list[int] | None:
         """How many model positions each input takes (the quality report's "too long" check), or

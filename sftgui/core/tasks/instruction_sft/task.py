@@ -77,10 +77,11 @@ class InstructionSFT(Task):
 
         return data.token_lengths(model.load_tokenizer(model_dir), texts)
 
-    def quality_findings(self, rows):
+    def quality_findings(self, ws, project, rows):
+        from sftgui.core.data.quality import Finding
         from sftgui.core.tasks.instruction_sft import quality
 
-        return quality.findings(rows)
+        return [Finding(**f) for f in quality.findings(rows)]
 
     # -- model --------------------------------------------------------------------------------------
     def bundled_model(self, ws):
