@@ -16,7 +16,8 @@ from sftgui import __version__
 from sftgui.commands import validate
 from sftgui.errors import UserError
 
-COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate", "publish", "tune", "explain", "monitor")
+COMMAND_MODULES = ("gui", "project", "data", "train", "versions", "evaluate", "publish", "chat", "tune",
+                   "explain", "monitor")
 
 
 class _Parser(argparse.ArgumentParser):

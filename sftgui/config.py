@@ -74,6 +74,8 @@ class TrainConfig:
     # batch order (training/sampling.py). The Trainer's own grouping trains each stretch from the
     # longest to the shortest texts: on 540 drug reviews with bf16 it collapsed to the majority class.
     group_by_length: bool | str = "auto"
+    # on-the-fly augmentation of the training split (image tasks: core/tasks/image_classification/augment.py)
+    augmentation: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
     extra: dict = field(default_factory=dict)  # free-form notes from the GUI; ignored by the engine
 
@@ -177,6 +179,7 @@ class TrainConfig:
         need(self.device in DEVICES, f"Device must be one of {', '.join(DEVICES)}.")
         need(self.lora_r >= 1, "The LoRA rank must be at least 1.")
         need(self.group_by_length in (True, False, "auto"), "Length-grouped batches must be on, off or auto.")
+        need(isinstance(self.augmentation, dict), "Augmentation settings must be a mapping of name to value.")
         return self
 
     @property

@@ -92,17 +92,20 @@ def register(sub) -> None:
 
 
 def _mapping_args(c) -> None:
-    c.add_argument("--text-col", metavar="C", help="column with the text (default: detected)")
+    c.add_argument("--text-col", "--image-col", metavar="C", dest="text_col",
+                   help="column with the text, or with the image file paths of an image project (default: detected)")
     c.add_argument("--label-col", metavar="C", help="column with the label (default: detected)")
     c.add_argument("--split-col", metavar="C", help="column with train/validation/test (optional)")
     c.add_argument("--sheet", metavar="S", help="Excel sheet to read")
     c.add_argument("--encoding", metavar="E", help="text encoding (default: detected)")
     c.add_argument("--delimiter", metavar="D", help="CSV delimiter, e.g. ';' or tab (default: detected)")
+    c.add_argument("--skip-bad", action="store_true",
+                   help="image projects: skip unreadable files (listed and counted) instead of refusing the import")
 
 
 def _mapping(args) -> dict:
     return dict(text_col=args.text_col, label_col=args.label_col, split_col=args.split_col, sheet=args.sheet,
-                encoding=args.encoding, delimiter=args.delimiter)
+                encoding=args.encoding, delimiter=args.delimiter, **({"skip_bad": True} if getattr(args, "skip_bad", False) else {}))
 
 
 def _reader(ctx):
@@ -134,6 +137,8 @@ def _import(args, ctx) -> int:
         return 0
     how = ", ".join(f"{k} {v!r}" for k, v in r.info.items() if k != "sheets")
     ctx.say(f"Imported {r.rows:,} rows from {r.source} ({how}): {r.labelled:,} labelled, {r.unlabelled:,} without a label.")
+    if r.info.get("skipped"):
+        ctx.say(f"Skipped {r.info['skipped']} bad file(s):" + "".join(f"\n  {x}" for x in r.info["skipped_files"]))
     ctx.say(f"Columns: text {r.mapping['text_col']!r}, label {r.mapping['label_col']!r}"
             + (f", split {r.mapping['split_col']!r}" if r.mapping["split_col"] else "") + ".")
     ctx.say("Next: 'sftgui data check --project " + args.project + "'.")

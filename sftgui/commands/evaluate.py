@@ -35,7 +35,8 @@ def register(sub) -> None:
 
     ex = command("export", "write a version as a model folder, a zip archive or an ONNX graph", _export)
     ex.add_argument("--out", required=True, metavar="DIR", help="destination folder (or archive for zip)")
-    ex.add_argument("--format", default="hf", choices=("hf", "zip", "onnx"), help="default: hf")
+    ex.add_argument("--format", default="hf", choices=_formats(),
+                    help="default: hf; adapter: a LoRA version's adapter alone (PEFT format)")
     ex.add_argument("--force", action="store_true", help="replace a non-empty destination")
     ex.add_argument("--json", action="store_true", help="print JSON: {path, format}")
 
@@ -46,6 +47,27 @@ def register(sub) -> None:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+def _formats() -> tuple[str, ...]:
+    from sftgui.core.tasks import registry
+
+    return registry.export_formats()
+
+
+def _metric_text(task, m: dict, delta: dict | None = None) -> str:
+    """The task's headline metrics in words: "accuracy 91.0% (+2.0%)   ..." (the task names them)."""
+    parts = []
+    for metric in task.metrics:
+        value = m.get(metric.key)
+        if value is None:
+            continue
+        text = _pct(value).strip() if metric.percent else f"{value:.4g}"
+        d = (delta or {}).get(metric.key)
+        if d is not None:
+            text += f" ({d:+.1%})" if metric.percent else f" ({d:+.4g})"
+        parts.append(f"{metric.title.lower()} {text}")
+    return "   ".join(parts)
+
+
 def _workspace(ctx, *, writes_cache: bool):
     """Evaluation caches results when it may write; while another sftgui holds the workspace it
     still answers (read-only, computing without caching)."""
@@ -98,6 +120,13 @@ def _evaluate(args, ctx) -> int:
         return 0
     m = r["metrics"]
     ctx.say(f"{r['version']} on the test split of snapshot {r['snapshot_id']} ({m['examples']} examples)")
+    from sftgui.core.tasks import task_of
+
+    if "per_class" not in m:  # a task without labels: its metrics, then some answers
+        ctx.say("  " + _metric_text(task_of(v), m))
+        for x in r["rows"][:5]:
+            ctx.say(f"    row {x['row_id']}: {str(x.get('prompt'))[:60]!r} -> {str(x.get('predicted'))[:70]!r}")
+        return 0
     ctx.say(f"  accuracy {_pct(m['accuracy'])}   macro F1 {_pct(m['macro_f1'])}   weighted F1 {_pct(m['weighted_f1'])}")
     width = max(len(x) for x in m["per_class"])
     ctx.say(f"  {'label':<{width}}  precision  recall     F1  examples")
@@ -124,12 +153,18 @@ def _compare(args, ctx) -> int:
     ctx.say(f"  {t['sentence']}")
     if t.get("warning"):
         ctx.say(f"  Warning: {t['warning']}")
+    from sftgui.core.tasks import get_task
+
+    task = get_task(out["task"])
     for ref, m in out["metrics"].items():
-        d = m["delta"]
-        ctx.say(f"  {ref:<24} accuracy {_pct(m['accuracy'])} ({d['accuracy']:+.1%})   macro F1 {_pct(m['macro_f1'])} ({d['macro_f1']:+.1%})")
+        ctx.say(f"  {ref:<24} " + _metric_text(task, m, m["delta"]))
     for ref, diff in out["prediction_diffs"].items():
         ctx.say(f"  {out['versions'][0]} -> {ref}: {diff['fixed']} fixed, {diff['broken']} broken, "
                 f"{diff['still_wrong']} still wrong, {diff['both_right']} right in both")
+        for a in diff.get("answers", []):  # a language model's answers, side by side
+            ctx.say(f"    prompt: {str(a['prompt'])[:100]!r}")
+            ctx.say(f"      {out['versions'][0]:<20} {str(a['before'])[:100]!r}")
+            ctx.say(f"      {ref:<20} {str(a['after'])[:100]!r}")
     for key, values in out["config_diff"].items():
         ctx.say(f"  setting {key}: " + ", ".join(f"{r}={v}" for r, v in values.items()))
     for ref, d in out["snapshot_diff"].items():
@@ -148,6 +183,9 @@ def _predict(args, ctx) -> int:
         ctx.emit_json(out)
         return 0
     for o in out:
+        if "answer" in o:  # a language model writes an answer
+            ctx.say(o["answer"])
+            continue
         scores = ", ".join(f"{k} {p:.0%}" for k, p in o["scores"].items())
         ctx.say(f"{o['label']}\t{o['text'][:70]!r}  ({scores})")
     return 0

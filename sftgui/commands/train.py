@@ -30,8 +30,12 @@ def register(sub) -> None:
     t.add_argument("--max-length", type=validate.tokens, help="tokens read per text")
     t.add_argument("--freeze", metavar="embeddings|N|all-but-head", help="keep these parts of the model fixed")
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
+    t.add_argument("--full", action="store_false", dest="lora", default=None,
+                   help="train every weight instead of LoRA adapters (language models use LoRA by default)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
+    t.add_argument("--augment", metavar="SPEC", help="image projects: e.g. 'flip,rotation=15,crop=0.8,scale=0.1,"
+                   "jitter=0.2,noise=0.02', 'default' or 'none' (default: the preset's)")
     t.add_argument("--seed", type=validate.seed)
     t.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     t.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"))
@@ -60,6 +64,9 @@ def register(sub) -> None:
 
     d = sub.add_parser("demo", help="end to end on the bundled sample: import, check, train, evaluate, export")
     _model_arg(d)
+    d.add_argument("--task", default=None, metavar="TASK",
+                   help="the sample of this task (default: text-classification; also image-classification, "
+                        "and instruction-sft, which trains the bundled language model on support replies in a house style)")
     d.add_argument("--json-events", action="store_true")
     d.set_defaults(func=_demo)
 
@@ -67,11 +74,11 @@ def register(sub) -> None:
 def _launcher_args(p, resume: bool = False) -> None:
     """--processes N and torchrun's rendezvous options (docs/readme/training.md has a Slurm example)."""
     g = p.add_argument_group("several processes (torchrun)")
-    g.add_argument("--processes", type=int, metavar="N",
+    g.add_argument("--processes", type=validate.processes, metavar="N",
                    help="train with N data-parallel processes on this machine (one per GPU; gloo on CPUs)"
                    + ("; default: as the run was started" if resume else ""))
     g.add_argument("--nnodes", metavar="N|MIN:MAX", help="torchrun: number of machines")
-    g.add_argument("--node-rank", metavar="K", help="torchrun: this machine's rank (0 holds the workspace)")
+    g.add_argument("--node-rank", type=validate.offset, metavar="K", help="torchrun: this machine's rank (0 holds the workspace)")
     g.add_argument("--rdzv-endpoint", metavar="HOST:PORT", help="torchrun: where the machines meet")
     g.add_argument("--rdzv-backend", metavar="NAME", help="torchrun: rendezvous backend (default c10d)")
     g.add_argument("--rdzv-id", metavar="ID", help="torchrun: the job's id (e.g. $SLURM_JOB_ID)")
@@ -237,11 +244,23 @@ def _train(args, ctx) -> int:
                                                "lora", "seed", "device", "precision", "early_stopping",
                                                "class_weights", "processes")}
     overrides["grad_accumulation"] = args.grad_accumulation
+    task = _project_task(ws, args.project)
+    if args.augment is not None:
+        from sftgui.core.tasks import get_task
+
+        overrides["augmentation"] = get_task(task).augmentation_from_text(args.augment)
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
-                                     snapshot_id=args.snapshot, **overrides)
+                                     snapshot_id=args.snapshot, task=task, **overrides)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws, launch=launch or None),
                           Progress(args.json_events))
     return _report(result, args.json_events)
+
+
+def _project_task(ws, project) -> str:
+    """The project's task: its presets are the ones that apply."""
+    from sftgui.core.projects import get_project
+
+    return get_project(ws, project).task
 
 
 # -- runs -------------------------------------------------------------------------------------
@@ -353,6 +372,69 @@ def _runs_cancel(args, ctx) -> int:
 
 # -- demo -------------------------------------------------------------------------------------
 def _demo(args, ctx) -> int:
+    from sftgui.core.tasks import get_task, registry
+
+    task = get_task(args.task or registry.DEFAULT_TASK)
+    if not task.labelled:  # a classifier's demo fixes labels and reports accuracy; others report their metrics
+        return _task_demo(args, ctx, task)
+    return _classifier_demo(args, ctx)
+
+
+def _task_demo(args, ctx, task) -> int:
+    """The demo of a task with a sample of its own (`Task.sample`): import, check, train (Quick),
+    evaluate, export, and a few answers when the task writes them."""
+    from sftgui.config import TrainConfig
+    from sftgui.core import projects
+    from sftgui.core.data import quality
+    from sftgui.core.data.importers import import_file
+    from sftgui.core.data.snapshots import freeze_snapshot
+    from sftgui.core.evaluation import evaluate_version
+    from sftgui.core.export import export_version
+    from sftgui.core.training import engine
+    from sftgui.errors import UserError
+
+    shipped = task.sample()
+    if not shipped:
+        raise UserError(f"There is no sample project for {task.name} yet.")
+    name, sample = shipped
+    ws = ctx.workspace()
+    say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
+    if name in [p.name for p in projects.list_projects(ws)]:
+        project = projects.get_project(ws, name)
+        say(f"Found project {name}; training a new version on its current data.")
+    else:
+        project = projects.create_project(ws, name, task.name)
+        imported = import_file(ws, project, sample)
+        say(f"1. Imported {imported.rows} examples from {sample.name} into project {name}.")
+    report = quality.check_draft(ws, project, check_length=False)
+    say(f"2. Checked the data: {report.rows} examples, {len(report.findings)} finding(s)"
+        + "".join(f"\n   - {f.message}" for f in report.findings))
+    snapshot = freeze_snapshot(ws, project)
+    say(f"3. Training {args.model or 'the bundled model'} with the Quick preset on snapshot {snapshot.id} "
+        f"({snapshot.rows} examples)...")
+    config = TrainConfig.from_preset("quick", project=project.name, task=task.name, model=args.model or "bundled",
+                                     snapshot_id=snapshot.id)
+    result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
+    code = _report(result, args.json_events)
+    if code:
+        return code
+    version = result.version
+    evaluation = evaluate_version(ws, version)
+    say(f"4. Evaluated {version.ref} on {evaluation['metrics']['examples']} held-out examples: "
+        + _metrics_text(task.headline(evaluation["metrics"])))
+    for row in evaluation["rows"][:3]:
+        if "predicted" in row and "prompt" in row:
+            say(f"   prompt: {row['prompt']}\n   answer: {row['predicted']}")
+    out = ws.path / "exports" / f"{project.name}-v{version.number}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = export_version(ws, version, out, fmt="hf", force=True, own=out.parent)
+    say(f"5. Exported {version.ref} as a Hugging Face folder: {path}")
+    say(f"Summary: {version.ref} added {version.weights_new_bytes / 2**20:.1f} MiB to the workspace; trained in "
+        f"{_duration(result.wall_s)} on {version.metrics['training']['device']}.")
+    return 0
+
+
+def _classifier_demo(args, ctx) -> int:
     """Import the sample, check and fix it, train (Quick), register, evaluate, export, summarise."""
     from sftgui.config import TrainConfig
     from sftgui.core import projects
@@ -363,21 +445,25 @@ def _demo(args, ctx) -> int:
     from sftgui.core.versions import list_versions
     from sftgui.resources import SAMPLE_CSV, resource_path
 
+    from sftgui.core.tasks import get_task
+
     ws = ctx.workspace()
     say = (lambda text: print(text, file=sys.stderr)) if args.json_events else print
+    task = get_task(args.task)
+    shipped = task.sample()
+    sample_project, sample = shipped if shipped else (SAMPLE_PROJECT, resource_path(SAMPLE_CSV))
     names = [p.name for p in projects.list_projects(ws)]
-    if SAMPLE_PROJECT in names:
-        project = projects.get_project(ws, SAMPLE_PROJECT)
+    if sample_project in names:
+        project = projects.get_project(ws, sample_project)
         have = [f"v{v.number}" for v in list_versions(ws, project)]
-        say(f"Found project {SAMPLE_PROJECT} ({', '.join(have) or 'no versions yet'}); training a new version "
+        say(f"Found project {sample_project} ({', '.join(have) or 'no versions yet'}); training a new version "
             "on its current data.")
     else:
         if names:
             say(f"This workspace already has {len(names)} project(s) ({', '.join(names)}); they are left alone.")
-        project = projects.create_project(ws, SAMPLE_PROJECT)
-        sample = resource_path(SAMPLE_CSV)
+        project = projects.create_project(ws, sample_project, task.name)
         imported = import_file(ws, project, sample)
-        say(f"1. Imported {imported.rows} rows from {sample.name} into project {SAMPLE_PROJECT}.")
+        say(f"1. Imported {imported.rows} rows from {sample.name} into project {sample_project}.")
     report = quality.check_draft(ws, project, check_length=False)
     say(f"2. Checked the data: {report.labelled} labelled rows, {len(report.findings)} finding(s)"
         + "".join(f"\n   - {f.message}" for f in report.findings))
@@ -389,7 +475,7 @@ def _demo(args, ctx) -> int:
     say(f"3. Training the {'bundled' if not args.model else args.model} model with the Quick preset on snapshot "
         f"{snapshot.id} ({snapshot.rows} rows)...")
     config = TrainConfig.from_preset("quick", project=project.name, model=args.model or "bundled",
-                                     snapshot_id=snapshot.id)
+                                     snapshot_id=snapshot.id, task=task.name)
     result = _with_ctrl_c(lambda sink, token: engine.run(config, sink, token, ws=ws), Progress(args.json_events))
     code = _report(result, args.json_events)
     if code:

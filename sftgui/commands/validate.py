@@ -83,6 +83,7 @@ def snapshot_ref(value: str) -> int:
 
 
 steps = bounded_int(1, 1_000_000, "a number")  # batch size, accumulation
+processes = bounded_int(1, 1024, "a number of processes")  # train --processes (torchrun)
 tokens = bounded_int(0, 8192, "a number of tokens")
 shortcut_key = bounded_int(0, 9, "a key")
 epochs = bounded_float(0, 1000, "epochs", low_open=True)

@@ -250,6 +250,12 @@ def _whole(x) -> bool:
 def resolve_model(ws, ref: str | None, project=None) -> ModelSource:
     """"bundled", a folder, a version (vN / P@vN / P@alias) or a Hugging Face hub id -> a folder."""
     ref = (ref or BUNDLED).strip()
+    if ref == BUNDLED and project is not None:
+        shipped = _task_bundled(ws, project)
+        if shipped is not None:
+            folder, name = shipped
+            check_model_folder(folder)
+            return ModelSource(ref, "bundled", Path(folder), name)
     if ref == BUNDLED:
         from sftgui.paths import bundled_model_dir
 
@@ -265,6 +271,16 @@ def resolve_model(ws, ref: str | None, project=None) -> ModelSource:
     if re.match(r"^[\w.-]+(/[\w.-]+)?$", ref) and not ref.startswith((".", "/")):
         return _hub_source(ref)
     raise UserError(f"{ref!r} is neither bundled, a model folder, a version like v2 nor a Hugging Face model id.")
+
+
+def _task_bundled(ws, project):
+    """(folder, name) of the bundled model of the project's task, or None (the app's bundled model)."""
+    if project is None:
+        return None
+    from sftgui.core.projects import get_project
+    from sftgui.core.tasks import task_of
+
+    return task_of(get_project(ws, project)).bundled_model(ws)
 
 
 def _version_source(ws, ref: str, project) -> ModelSource:

@@ -68,11 +68,10 @@ def _snapshot_diffs(ws, base_snapshot: int, versions) -> dict:
 
 def restrict(result: dict, keep_ids: set, task) -> dict:
     """An evaluation result scored again (by the task) on only the rows whose id is in `keep_ids`."""
-    import numpy as np
-
     rows = [r for r in result["rows"] if r["row_id"] in keep_ids]
-    width = task.output_width(result["labels"])
-    outputs = np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), width)
+    outputs = task.stored_outputs(rows, result["labels"])
+    if outputs is None:  # no rows left: an empty result of the task's shape
+        outputs = task.stored_outputs([], result["labels"]) or []
     return {**result, **task.score(rows, result["labels"], outputs)}
 
 

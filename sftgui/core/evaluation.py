@@ -52,8 +52,6 @@ def split_rows(ws, snapshot_id: int, split: str = "test") -> list[dict]:
 
 def _from_stored_predictions(ws, task, version, snapshot_id: int) -> dict | None:
     """Reuse the test predictions training stored, when they are for this snapshot's test split."""
-    import numpy as np
-
     from sftgui.core.versions import read_predictions
 
     stored = read_predictions(ws, version)
@@ -62,11 +60,8 @@ def _from_stored_predictions(ws, task, version, snapshot_id: int) -> dict | None
     if list(stored.get("labels") or version.labels) != list(version.labels):
         return None
     rows = stored.get("rows") or []
-    width = task.output_width(version.labels)
-    if not rows or any(len(r.get("probs") or ()) != width for r in rows):
-        return None
-    outputs = np.asarray([r["probs"] for r in rows], dtype=np.float64)
-    return task.score(rows, version.labels, outputs)
+    outputs = task.stored_outputs(rows, version.labels)
+    return None if outputs is None else task.score(rows, version.labels, outputs)
 
 
 def evaluate_version(ws, version, snapshot_id: int | None = None, *, progress=None) -> dict:

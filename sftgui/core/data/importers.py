@@ -53,9 +53,16 @@ def preview_file(path, *, rows: int = 20, text_col=None, label_col=None, split_c
 
 
 def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=None, sheet=None, encoding=None,
-                delimiter=None, progress: Callable[[float, str], None] | None = None) -> ImportResult:
+                delimiter=None, progress: Callable[[float, str], None] | None = None,
+                skip_bad: bool = False) -> ImportResult:
     project = get_project(ws, project)
     path = Path(path)
+    from sftgui.core.tasks import task_of
+
+    handled = task_of(project).import_path(ws, project, path, text_col=text_col, label_col=label_col,
+                                           split_col=split_col, sheet=sheet, skip_bad=skip_bad, progress=progress)
+    if handled is not None:  # the task reads this itself (e.g. a folder of pictures)
+        return handled
     if path.suffix.lower() == ".zip" and path.is_file():  # a zipped folder of label subfolders
         from sftgui.core.archive import extract_zip
 
@@ -63,8 +70,16 @@ def import_file(ws, project, path, *, text_col=None, label_col=None, split_col=N
             folder = extract_zip(path, Path(tmp) / path.stem)
             return import_file(ws, project, _archive_root(folder), text_col=text_col, label_col=label_col,
                                split_col=split_col, progress=progress)
-    table, m, converted = _open_converted(path, text_col=text_col, label_col=label_col, split_col=split_col,
-                                          sheet=sheet, encoding=encoding, delimiter=delimiter)
+    table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    rows = table.rows()
+    own = task_of(project).convert_records(table.name, table.columns, rows)
+    if own is not None:  # the task reads its own shape (e.g. conversations); no label column
+        result = _store(project, own, source=table.name, mapping=mp.Mapping(task_of(project).input_column, None, None),
+                        info=table.info)
+        if result.rows == 0:
+            raise UserError(f"{table.name} has a header but no rows; nothing was imported.")
+        return result
+    m, converted = _mapped(table, rows, text_col=text_col, label_col=label_col, split_col=split_col)
 
     def report(n):
         if progress:
@@ -81,14 +96,18 @@ def _open_converted(path, *, text_col=None, label_col=None, split_col=None, shee
                     delimiter=None):
     """(table, mapping, converted rows) of a file, read the way an import reads it."""
     table = open_table(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
-    rows = table.rows()
+    return (table, *_mapped(table, table.rows(), text_col=text_col, label_col=label_col, split_col=split_col))
+
+
+def _mapped(table, rows, *, text_col=None, label_col=None, split_col=None):
+    """(mapping, converted rows) of a table's rows: the columns detected from the first rows."""
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     m = mp.detect_mapping(table.columns, [r for _, r in sample], file=table.name, text_col=text_col,
                           label_col=label_col, split_col=split_col)
     # JSON says what a value is, so `1` and "1" there are two different labels; a spreadsheet cell
     # holding 3 in a column of words is just how Excel stores what was typed.
     typed = table.info.get("format") in ("json", "jsonl")
-    return table, m, _convert(table.name, m, itertools.chain(sample, rows), typed=typed)
+    return m, _convert(table.name, m, itertools.chain(sample, rows), typed=typed)
 
 
 def read_rows(path, *, text_col=None, label_col=None, sheet=None, encoding=None, delimiter=None,

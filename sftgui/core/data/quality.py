@@ -71,7 +71,10 @@ def _example(row, **extra) -> dict:
 def check_draft(ws, project, *, model_dir=None, max_length: int | None = None, check_length: bool = True) -> QualityReport:
     """Scan every live row of the draft. `check_length` tokenizes long texts with the project's
     model (bundled by default) to count the tokens that would be cut."""
+    from sftgui.core.tasks import task_of
+
     project = get_project(ws, project)
+    task = task_of(project)
     rows = list(draft_repo.iter_live(project.id))
     labelled = [r for r in rows if r[2] is not None]
     counts = dict(sorted(Counter(r[2] for r in labelled).items(), key=lambda kv: (-kv[1], kv[0])))
@@ -111,7 +114,7 @@ def check_draft(ws, project, *, model_dir=None, max_length: int | None = None, c
     if empty:
         add(Finding("empty_text", len(empty), f"{len(empty)} row(s) have no text.",
                     [_example(r) for r in empty[:EXAMPLES]], "drop-empty"))
-    missing = len(rows) - len(labelled)
+    missing = len(rows) - len(labelled) if task.labelled else 0
     if missing:
         add(Finding("missing_labels", missing,
                     f"{missing} row(s) have no label; they are left out of training until labelled.",
@@ -130,13 +133,14 @@ def check_draft(ws, project, *, model_dir=None, max_length: int | None = None, c
             add(Finding("class_imbalance", len(counts),
                         f"The largest label has {big / little:.0f} times as many rows as the smallest; "
                         "the model may ignore the small ones.", [counts]))
+    findings += task.quality_findings(ws, project, rows)
     leak = _split_leakage(rows, folded)
     if leak:
         add(Finding("split_leakage", len(leak), f"{len(leak)} text(s) are in both the train and the test split.",
                     [{"text": t[:200]} for t in leak[:EXAMPLES]], "drop-duplicates"))
     limit = None
     if check_length and rows:
-        limit, too_long = _too_long(project, rows, model_dir, max_length)
+        limit, too_long = _too_long(project, rows, model_dir, max_length, ws=ws)
         if too_long:
             cut = sum(x[1] for x in too_long)
             add(Finding("too_long", len(too_long),
@@ -157,17 +161,20 @@ def _split_leakage(rows, folded: dict[int, str]) -> list[str]:
     return out
 
 
-def model_folder(project, model_dir=None) -> Path:
-    """The project's base model folder when it is a local folder, else the bundled model."""
+def model_folder(project, model_dir=None, ws=None) -> Path:
+    """The project's base model folder when it is a local folder, else the bundled model (the
+    task's own, when it has one)."""
+    from sftgui.core.tasks import task_of
     from sftgui.paths import bundled_model_dir
 
     for candidate in (model_dir, project.base_model):
         if candidate and candidate != "bundled" and Path(candidate).is_dir():
             return Path(candidate)
-    return bundled_model_dir()
+    own = task_of(project).bundled_model(ws) if ws is not None else None
+    return own[0] if own else bundled_model_dir()
 
 
-def _too_long(project, rows, model_dir, max_length):
+def _too_long(project, rows, model_dir, max_length, ws=None):
     """(row, tokens cut) for texts over the limit. Only texts with more UTF-8 bytes than the limit can
     be over it (no tokenizer makes more tokens than bytes + 2), so most rows are never tokenized.
     How long an input is for the model is the task's (`Task.token_lengths`)."""
@@ -175,7 +182,7 @@ def _too_long(project, rows, model_dir, max_length):
 
     from sftgui.core.tasks import task_of
 
-    folder = model_folder(project, model_dir)
+    folder = model_folder(project, model_dir, ws)
     if max_length is None:
         cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         max_length = int(cfg.get("max_position_embeddings") or 512)

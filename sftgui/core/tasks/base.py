@@ -98,6 +98,8 @@ class Task(ABC):
     # -- what the GUI shows -------------------------------------------------------------------------
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
+    augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
+    thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
     explanation: ClassVar[str | None] = None  # what `explain` returns for the GUI: "words"; later "saliency"
 
     # == data ========================================================================================
@@ -110,6 +112,35 @@ class Task(ABC):
         if text is None or not str(text).strip():
             return None, "empty"
         return (text, label), None
+
+    def import_path(self, ws, project, path, **options):
+        """Import a file or folder this task reads itself (e.g. a folder of images) into the draft and
+        return the `ImportResult`, or None to let the table importers read it (texts). `options` are
+        `import_file`'s keyword arguments (text_col is the input column, skip_bad skips bad files)."""
+        return None
+
+    def quality_findings(self, ws, project, rows) -> list:
+        """Findings of this task's own checks (`quality.Finding`s) for draft rows
+        `(id, input, label, split, flagged)`, added to the generic report; the label findings of
+        the report apply only to a labelled task."""
+        return []
+
+    def check_config(self, config) -> None:
+        """Refuse (UserError) settings this task cannot train with, before a run starts."""
+        if getattr(config, "augmentation", None) and not self.augments:
+            raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def thumbnail(self, ws, value) -> Path | None:
+        """A small picture file of one input (a task with `thumbnails`), cached in the workspace."""
+        return None
+
+    def augmentation_from_text(self, text: str) -> dict:
+        """Augmentation settings from the CLI's `--augment` text (a task that `augments` parses it)."""
+        raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def sample(self):
+        """`(project name, path)` of the sample data this task ships for `sftgui demo`, or None."""
+        return None
 
     def stratify_by(self, kept: list[tuple]) -> list | None:
         """The value each kept row's split is stratified by (its label), or None for a plain
@@ -128,12 +159,24 @@ class Task(ABC):
     def check_labels(self, labels: list[str]) -> None:
         """Refuse registering a version whose outputs cannot be named (a classifier needs labels)."""
 
+    def convert_records(self, name: str, columns: list[str], records):
+        """How an imported file's records become draft rows: an iterator of `(text, label, split,
+        where)` for `records` (pairs `(where, dict)`), or None for the labelled mapping of text /
+        label / split columns (`data/mapping.py`). A task whose rows are not a text and a label
+        (a conversation) converts them here; the draft keeps its input in the text column."""
+        return None
+
     def token_lengths(self, model_dir: Path, texts: list[str]) -> list[int] | None:
         """How many model positions each input takes (the quality report's "too long" check), or
         None when the task has no such limit."""
         return None
 
     # == model =======================================================================================
+    def bundled_model(self, ws):
+        """`(folder, base model name)` of the model this task ships ("bundled"), or None for the
+        app's bundled text model."""
+        return None
+
     @abstractmethod
     def load_processor(self, model_dir: Path):
         """The processor (tokenizer, image processor) of a model folder."""
@@ -163,6 +206,11 @@ class Task(ABC):
     def collator(self, processor):
         """The data collator that batches `prepare`'s rows (row_id and labels ride along)."""
 
+    def augmenting(self, data: dict, processor, config) -> dict:
+        """The splits as training reads them under `config` (e.g. the training split augmented on the
+        fly, seeded by config.seed); called once after `prepare`. The default leaves them as prepared."""
+        return data
+
     def lengths(self, dataset) -> list[int] | None:
         """Each training row's length, for length-grouped batches; None when it does not apply."""
         return None
@@ -171,7 +219,23 @@ class Task(ABC):
     def lora_task_type(self):
         """peft's TaskType for LoRA on this task's models (e.g. TaskType.SEQ_CLS)."""
 
+    # A task whose LoRA versions keep the adapter unmerged beside the base tensors (which the
+    # content-addressed store then holds once for every version, so a version costs megabytes).
+    # Its `load_version` merges, `merged(model)` gives training the same merged copy, and its
+    # `finish_export_folder` merges (or writes the adapter alone) on export.
+    keeps_adapter: ClassVar[bool] = False
+
+    def merged(self, model):
+        """A merged copy of a LoRA model on the CPU, leaving `model` unmerged (`keeps_adapter` tasks)."""
+        raise NotImplementedError
+
     # == metrics =====================================================================================
+    def logits_reducer(self):
+        """A `preprocess_logits_for_metrics(logits, labels)` for the Trainer, or None: a language
+        model reduces its (rows x length x vocabulary) logits to a few numbers per row, so that
+        evaluation does not hold them all."""
+        return None
+
     @abstractmethod
     def training_metrics(self, eval_pred, labels: list[str]) -> tuple[dict, dict]:
         """`(metrics, details)` for the Trainer's `compute_metrics`: `metrics` has every key of
@@ -206,13 +270,26 @@ class Task(ABC):
     # == prediction: the ONE path training, evaluation, compare, hints and the playground use ========
     @abstractmethod
     def predict(self, model, processor, inputs: Sequence, *, max_length: int | None = None):
-        """outputs (a numpy array, one row per input, in the order of `inputs`)."""
+        """outputs, one per input, in the order of `inputs`: a numpy array with one row per input
+        (a classifier's probabilities), or a list of dicts (a language model's generated answers:
+        `{text, stopped, ...}`)."""
 
     def max_length(self, processor, config: dict | None) -> int | None:
         """The input length a version predicts with: the one it was trained with."""
         return (config or {}).get("max_length") or None
 
     result_format: ClassVar[int] = 1  # bump when `score`'s result changes shape: cached ones are recomputed
+
+    def stored_outputs(self, rows: Sequence[dict], labels: Sequence[str]):
+        """`predict`'s outputs rebuilt from stored per-example rows (a version's test predictions,
+        a result's rows), or None when they do not hold them; `score(rows, labels, outputs)` then
+        gives the result again without running the model. The default reads a row's `probs`."""
+        import numpy as np
+
+        width = self.output_width(labels)
+        if not rows or any(len(r.get("probs") or ()) != width for r in rows):
+            return None
+        return np.asarray([r["probs"] for r in rows], dtype=np.float64).reshape(len(rows), width)
 
     def output_width(self, labels: Sequence[str]) -> int:
         """Numbers per input in `predict`'s outputs (one probability per label for a classifier)."""
@@ -239,6 +316,12 @@ class Task(ABC):
     def answer(self, labels: Sequence[str], output, top_k: int | None) -> dict:
         """What `sftgui predict` and the playground show for one input: `{label, scores}`."""
         raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
+
+    def stream(self, model, processor, turns: list[dict], **options) -> str:
+        """Generate an answer to a conversation (`[{role, content}]`) piece by piece: options are
+        `on_text(piece)`, `should_stop()`, `max_new_tokens`, `temperature`, `top_p`; returns the
+        answer. Only a generating task (`playground == "chat"`) has it."""
+        raise UserError(f"{self.title} models do not write answers; chatting needs a language model.")
 
     # == hyperparameter search (core/search.py asks these) ============================================
     def search_space(self, config: dict | None = None) -> tuple[SearchDimension, ...]:
@@ -290,9 +373,11 @@ class Task(ABC):
         """What a program needs to predict as sftgui does (the card's facts["inference"])."""
         return {}
 
-    def finish_export_folder(self, folder: Path, facts: dict) -> None:
+    def finish_export_folder(self, folder: Path, facts: dict) -> set[str] | None:
         """Adjust the materialized HF folder so it predicts what sftgui predicts (e.g. the reading
-        length in the tokenizer's files); `facts` are the card's."""
+        length in the tokenizer's files, or merging a LoRA adapter); `facts` are the card's, with
+        the export's `format`. Returns the names of weight files it rewrote (their hashes are
+        computed again), or None."""
 
     def publish_pipeline(self, folder: Path, config: dict):
         """`(transformers pipeline, MLflow flavour task, model_config)` for publishing a version

@@ -68,9 +68,13 @@ def export_formats() -> tuple[str, ...]:
 
 
 def _register_builtins() -> None:
+    from sftgui.core.tasks.image_classification import ImageClassification
+    from sftgui.core.tasks.instruction_sft import InstructionSFT
     from sftgui.core.tasks.text_classification import TextClassification
 
     register(TextClassification())
+    register(ImageClassification())
+    register(InstructionSFT())
 
 
 _register_builtins()

@@ -21,7 +21,8 @@ def apply_freeze(model, freeze: str) -> list[str]:
     if freeze in (None, "", "none"):
         return []
     base = model.base_model
-    embeddings = getattr(base, "embeddings", None) or model.get_input_embeddings()
+    # text models call it `embeddings`; transformers' ResNet calls its stem `embedder`
+    embeddings = getattr(base, "embeddings", None) or getattr(base, "embedder", None) or model.get_input_embeddings()
     modules = [embeddings]
     layers = _layer_list(model)
     n_layers = len(layers) if layers is not None else 0

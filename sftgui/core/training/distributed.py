@@ -89,9 +89,9 @@ def join(processes: int, launch: dict, log=None) -> int:
 
 
 # -- the run package --------------------------------------------------------------------------
-def _data_folder(data: dict, package: Path) -> str:
+def _data_folder(data: dict, target: Path) -> str:
     """The folder of the tokenized splits: the workspace cache's own when it came from there (no copy),
-    else written into the package."""
+    else written to `target` in the package."""
     import datasets
 
     files = [f["filename"] for split in data.values() for f in split.cache_files]
@@ -99,7 +99,6 @@ def _data_folder(data: dict, package: Path) -> str:
         folder = Path(files[0]).parents[1]
         if (folder / "dataset_dict.json").is_file():
             return str(folder)
-    target = package / "data"
     datasets.DatasetDict(data).save_to_disk(str(target))
     return str(target)
 
@@ -120,7 +119,7 @@ def _write_package(prep, run_id: int, out_dir: Path, data: dict, resume_from) ->
         "run_id": run_id, "run_dir": str(out_dir), "config": prep.config.to_dict(), "task": prep.config.task,
         "labels": list(prep.labels), "parent_labels": prep.parent_labels, "model_folder": str(prep.source.folder),
         "base_model": prep.source.base_model, "snapshot": {"id": prep.snapshot.id, "hash": prep.snapshot.hash},
-        "data": _data_folder(data, package), "resume_from": resume_from,
+        "data": _data_folder(data, package / "data"), "resume_from": resume_from,
         "coordinator": {"pid": os.getpid(), "host": socket.gethostname()}, "parent": None,
     }
     if parent is not None:  # the workers load the parent's head; the forgetting check is the coordinator's
@@ -256,8 +255,11 @@ class LaunchedSession:
     # -- the version ---------------------------------------------------------------------------
     def finish(self, wall_s: float):
         """Rank 0 measured the best model and saved it; it becomes the project's next version."""
+        from transformers.utils import logging as hf_logging
+
         from sftgui.core.training.session import forgetting_check, register_result
 
+        hf_logging.disable_progress_bar()  # "Loading weights" bars on stderr
         self.emit(ev.Preparing(self.run_id, "Saving the new model as a version"))
         folder = self.package / RESULT
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
@@ -321,10 +323,15 @@ def _last_error(log_path: Path) -> str:
         lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-400:]
     except OSError:
         return ""
+    def error(line: str) -> bool:
+        return ("Error:" in line or "Exception:" in line or line.endswith("Error")) and "ChildFailedError" not in line
+
+    for line in reversed(lines):  # a worker's own error first: torchrun prefixes its lines "[rank1]:"
+        if line.startswith("[rank") and error(line):
+            return f": {line.split(']:', 1)[-1].strip()[:200]}"
     for line in reversed(lines):
-        text = line.split("]:", 1)[-1].strip()  # torchrun prefixes "[rank1]:"
-        if text and (text.endswith("Error") or "Error:" in text or "Exception:" in text) and not text.startswith("File "):
-            return f": {text[:200]}"
+        if error(line.strip()):
+            return f": {line.strip()[:200]}"
     for line in reversed(lines):
         if "exitcode" in line or "Signal" in line:
             return f": {line.strip()[:200]}"

@@ -178,6 +178,7 @@ def _prepare(ws, config: TrainConfig) -> _Prepared:
         metric = config.early_stopping_metric
         config = config.replace(task=project.task,
                                 early_stopping_metric=metric if metric in task.watchable_metrics() else None)
+    task.check_config(config)
     source = resolve_model(ws, config.model, project)
     if source.version is not None and source.version.project_id != project.id:
         raise UserError(f"Version {source.version.ref} belongs to another project; continue from a version "
@@ -226,6 +227,8 @@ def _check_loads(task, folder: Path, config: TrainConfig):
     word = task.processor_name
     try:
         processor = task.load_processor(folder)
+    except UserError:
+        raise  # the task's own sentence (e.g. "not an image model")
     except Exception as exc:  # noqa: BLE001 - tokenizers raises plain Exception for a broken tokenizer.json
         raise UserError(f"The {word} in {folder} cannot be loaded ({type(exc).__name__}); its {word} files "
                         "look damaged: download or copy the model again.") from None

@@ -41,6 +41,7 @@ class TrainingSession:
         self.processor = prep.task.load_processor(prep.source.folder)
         self._emit(ev.Preparing(run_id, f"Preparing {len(prep.rows['row_id']):,} rows"))
         self.data, self.cache_hit = self._load_data()
+        self.data = prep.task.augmenting(self.data, self.processor, self.config)
 
     def _load_data(self):
         """({split: model-ready dataset}, cache_hit); a distributed worker reads what its coordinator prepared."""
@@ -115,7 +116,7 @@ class TrainingSession:
             model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
             processing_class=self.processor, data_collator=prep.task.collator(self.processor),
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
-            compute_loss_func=loss_func,
+            compute_loss_func=loss_func, preprocess_logits_for_metrics=prep.task.logits_reducer(),
             train_lengths=prep.task.lengths(self.data["train"]) if cfg.group_by_length else None)
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
@@ -181,7 +182,8 @@ class TrainingSession:
         return version, metrics
 
     def measure(self, wall_s: float):
-        """(metrics, test predictions, the best model merged and on the CPU); every distributed rank
+        """(metrics, test predictions, the model to store, on the CPU: merged, or with its LoRA adapter
+        unmerged for a task that keeps adapters); every distributed rank
         runs it (the Trainer's evaluate is collective). The forgetting check needs the workspace, so a
         distributed run's coordinator makes it (`forgetting_check`)."""
         self._emit(ev.Preparing(self.run_id, "Measuring the new model and saving it as a version"))
@@ -202,18 +204,22 @@ class TrainingSession:
         # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
         # predicts in its own dtype, as the loaded version will)
         unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
-        model = merge_lora(unwrapped)
-        restore_attention(model)
-        return model.eval()
+        restore_attention(unwrapped)
+        if self.prep.task.keeps_adapter and hasattr(unwrapped, "peft_config"):
+            return unwrapped.to("cpu").eval()  # base tensors (already in the store) + the adapter's
+        return merge_lora(unwrapped).eval()
 
     def measure_model(self, model, validation: dict, wall_s: float, *, steps: int):
-        """(metrics, test predictions, model on the CPU) of a trained model: the test rows scored
-        through the task's one prediction path (so evaluating the version later gives the very
-        same numbers), the forgetting check, the training facts. A search trial's kept model comes
-        here only once the search has chosen it."""
+        """(metrics, test predictions, model to store on the CPU) of a trained model (`best_model`):
+        the test rows scored through the task's one prediction path (so evaluating the version later
+        gives the very same numbers), the forgetting check, the training facts. A search trial's kept
+        model comes here only once the search has chosen it."""
         prep, task, labels = self.prep, self.prep.task, self.prep.labels
         metrics = {"validation": validation}
-        self.model = model
+        stored = model
+        # what the version answers, as load_version merges it (a task that keeps its adapter unmerged)
+        self.model = task.merged(model) if task.keeps_adapter and hasattr(model, "peft_config") else model
+        self.model.eval()
         predictions = None
         if "test" in self.data:
             result = self._score("test")
@@ -232,7 +238,8 @@ class TrainingSession:
                                "steps": steps,
                                "train_samples_per_second": self.samples_per_second,
                                "batch_size": self.batch, "grad_accumulation": self.accum}
-        return metrics, predictions, self.model.to("cpu")
+        # what the version stores: the merged model, or (keeps_adapter) the adapter beside the base tensors
+        return metrics, predictions, stored.to("cpu")
 
     def _score(self, split: str) -> dict:
         """The task's evaluation result of the trained model on one split of the run's rows."""

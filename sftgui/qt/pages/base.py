@@ -50,6 +50,7 @@ class Page(QWidget):
         outer.addWidget(heading)
         if self.blurb:
             blurb = QLabel(self.blurb)
+            self.blurb_label = blurb  # a page whose words depend on the project's task changes it
             blurb.setWordWrap(True)
             blurb.setForegroundRole(blurb.foregroundRole())
             outer.addWidget(blurb)

@@ -3,8 +3,8 @@ predictions that changed (fixed, broken, still wrong)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -67,7 +67,41 @@ class ComparePage(Page):
                              (self.curves, "Curves"), (self.matrices, "Confusion matrices"),
                              (self.config_diff, "Settings that differ")):
             self.tabs.addTab(widget, name)
+        # pictures that changed, as thumbnails (projects whose inputs are pictures)
+        self.pictures = QListWidget()
+        self.pictures.setObjectName("comparePictures")
+        self.pictures.setViewMode(QListWidget.ViewMode.IconMode)
+        self.pictures.setIconSize(QSize(96, 96))
+        self.pictures.setGridSize(QSize(200, 140))
+        self.pictures.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.pictures.setMovement(QListWidget.Movement.Static)
+        self.pictures.setWordWrap(True)
         self.body.addWidget(self.tabs, 1)
+
+    def _show_pictures(self, result: dict) -> None:
+        """The fixed / broken / still wrong examples as thumbnails with what each version said."""
+        task = registry.get_task(result.get("task"))
+        at = self.tabs.indexOf(self.pictures)
+        if not task.thumbnails:
+            if at >= 0:
+                self.tabs.removeTab(at)
+            return
+        if at < 0:
+            self.tabs.insertTab(2, self.pictures, "Pictures that changed")
+        self.pictures.clear()
+        refs = result["versions"]
+        for ref, diff in result["prediction_diffs"].items():
+            for kind in ("fixed", "broken", "still_wrong"):
+                for ex in diff["examples"].get(kind, [])[:12]:
+                    try:
+                        path = task.thumbnail(self.ctx.ws, ex["text"])
+                    except Exception:  # noqa: BLE001 - an unreadable picture is shown without its thumbnail
+                        path = None
+                    item = QListWidgetItem(QIcon(QPixmap(str(path))) if path else QIcon(),
+                                           f"{kind.replace('_', ' ')} ({refs[0]} \u2192 {ref})\n{ex['label']}: "
+                                           f"was {ex['before']}, now {ex['after']}")
+                    item.setData(Qt.ItemDataRole.UserRole, ex.get("row_id"))
+                    self.pictures.addItem(item)
 
     def state(self) -> StepState:
         return StepState(done=self.result is not None)
@@ -150,6 +184,7 @@ class ComparePage(Page):
                                  f"was {ex['before']}, now {ex['after']}")
             lines.append("")
         self.predictions.setPlainText("\n".join(lines))
+        self._show_pictures(result)
         self.curves.clear()
         for i, ref in enumerate(refs):
             show_curves(self.curves, result["curves"].get(ref, {}), suffix=f" {ref}",

@@ -59,24 +59,8 @@ class LabelTable(QTableView):
         self.page = page
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.matches(QKeySequence.StandardKey.Undo):  # also when the page's shortcut did not fire
-            self.page.undo()
-            return
-        if event.matches(QKeySequence.StandardKey.Redo) or event.keyCombination() == QKeySequence("Ctrl+Y")[0]:
-            self.page.redo()
-            return
-        key, mods = event.key(), event.modifiers()
-        if mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
-            if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
-                self.page.assign_key(key - Qt.Key.Key_0)
-                return
-            if key in (Qt.Key.Key_0, Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                self.page.assign_label(None)
-                return
-            if key == Qt.Key.Key_F:
-                self.page.toggle_flag()
-                return
-        super().keyPressEvent(event)
+        if not self.page.label_key(event):
+            super().keyPressEvent(event)
 
 
 class LabelPage(Page):
@@ -176,6 +160,13 @@ class LabelPage(Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
+        from sftgui.qt.widgets.thumbnail_grid import ThumbnailGrid
+
+        self.text_table = self.table
+        self.grid = ThumbnailGrid(ctx, keys=self.label_key)
+        self.grid.setObjectName("labelGrid")
+        self.grid.hide()
+        left_layout.addWidget(self.grid, 1)
         left_layout.addWidget(self.hint_detail)
         split = QSplitter()
         split.addWidget(left)
@@ -200,6 +191,42 @@ class LabelPage(Page):
         redo_y = QShortcut(QKeySequence("Ctrl+Y"), self)
         redo_y.activated.connect(self.redo)
 
+    def label_key(self, event) -> bool:
+        """The labelling keys of the table and the thumbnail grid; True when the key was used."""
+        if event.matches(QKeySequence.StandardKey.Undo):  # also when the page's shortcut did not fire
+            self.undo()
+            return True
+        if event.matches(QKeySequence.StandardKey.Redo) or event.keyCombination() == QKeySequence("Ctrl+Y")[0]:
+            self.redo()
+            return True
+        key, mods = event.key(), event.modifiers()
+        if mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+                self.assign_key(key - Qt.Key.Key_0)
+                return True
+            if key in (Qt.Key.Key_0, Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                self.assign_label(None)
+                return True
+            if key == Qt.Key.Key_F:
+                self.toggle_flag()
+                return True
+        return False
+
+    def _use_view(self) -> None:
+        """The text table, or the thumbnail grid for a project whose inputs are pictures."""
+        from sftgui.core.tasks import task_of
+
+        wanted = self.grid if self.ctx.project is not None and task_of(self.ctx.project).thumbnails else self.text_table
+        if self.table is not wanted:
+            model = self.table.model()
+            self.table.hide()
+            self.table = wanted
+            self.table.setModel(model)
+            if self.table is self.text_table:
+                self._setup_header()
+            self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_hint_detail())
+            self.table.show()
+
     # -- reading -------------------------------------------------------------------------------
     def state(self) -> StepState:
         return StepState(done=bool(self.progress_text) and self._all_labelled, summary=self.progress_text)
@@ -208,6 +235,7 @@ class LabelPage(Page):
         if self.ctx.project is None:
             self.model.reload()
             return
+        self._use_view()
         from sftgui.core.data import labels
 
         self.labels = labels.list_labels(self.ctx.ws, self.ctx.project)
@@ -260,6 +288,8 @@ class LabelPage(Page):
             self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_hint_detail())
 
     def _setup_header(self) -> None:
+        if self.table is getattr(self, "grid", None):
+            return  # the thumbnail grid has no columns
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, self.table.model().columnCount()):

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
-                               QWidget)
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
 
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
@@ -16,6 +28,9 @@ class TryPage(Page):
     key = "try"
     title = "Try it"
     blurb = "Type or paste a text and see what a version predicts. Nothing you type here is saved."
+    picture_blurb = ("Open, drop or paste (Ctrl+V) a picture and see what a version predicts. Nothing you try "
+                     "here is saved.")
+    PICTURES = "Pictures (*.jpg *.jpeg *.png *.webp *.bmp *.gif *.tif *.tiff)"
 
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
@@ -29,7 +44,27 @@ class TryPage(Page):
         self.text.setPlaceholderText("e.g. I was charged twice for my order")
         self.text.setMaximumHeight(120)
         form.addRow("&Text:", self.text)
+        # the picture playground (image projects): open, drop or paste a picture
+        self.picture_row = QWidget()
+        row = QHBoxLayout(self.picture_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.pick_button = QPushButton("Open a picture…")
+        self.pick_button.setObjectName("tryPickButton")
+        self.picture = QLabel("Drop a picture here")
+        self.picture.setObjectName("tryPicture")
+        self.picture.setMinimumSize(160, 160)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setStyleSheet("QLabel#tryPicture { border: 1px dashed #888; }")
+        row.addWidget(self.pick_button)
+        row.addWidget(self.picture, 1)
+        form.addRow("&Picture:", self.picture_row)
+        self.form = form
         self.body.addLayout(form)
+        self.pick_button.clicked.connect(lambda: self.open_picture_dialog())
+        self.setAcceptDrops(True)
+        paste = QShortcut(QKeySequence.StandardKey.Paste, self)
+        paste.activated.connect(self.paste_picture)
+        self.picture_path: Path | None = None
         self.answer = QLabel()
         self.answer.setObjectName("tryAnswer")
         self.body.addWidget(self.answer)
@@ -64,9 +99,71 @@ class TryPage(Page):
 
     def refresh(self) -> None:
         fill_version_combo(self.version, self.ctx)
+        pictures = self._pictures()
+        self.form.setRowVisible(self.text, not pictures)
+        self.form.setRowVisible(self.picture_row, pictures)
+        self.blurb_label.setText(self.picture_blurb if pictures else self.blurb)
+
+    def _pictures(self) -> bool:
+        from sftgui.core.tasks import task_of
+
+        return self.ctx.project is not None and task_of(self.ctx.project).thumbnails
+
+    # -- the picture playground ------------------------------------------------------------------------
+    def open_picture_dialog(self) -> QFileDialog:
+        dialog = QFileDialog(self, "Open a picture", str(Path.home()), self.PICTURES)
+        dialog.setObjectName("tryPictureDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.fileSelected.connect(self.try_picture)
+        dialog.open()
+        return dialog
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._pictures() and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.try_picture(files[0])
+
+    def paste_picture(self) -> None:
+        if not self._pictures():
+            return
+        image = QApplication.clipboard().image()
+        if image.isNull():
+            self.answer.setText("The clipboard holds no picture.")
+            return
+        folder = Path(self.ctx.ws.cache) / "playground"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "pasted.png"
+        image.save(str(path), "PNG")
+        self.try_picture(str(path))
+
+    def try_picture(self, path: str) -> None:
+        from sftgui.core import predict, versions
+
+        vid, ws = self.version.currentData(), self.ctx.ws
+        pix = QPixmap(path)
+        self.picture_path = Path(path)
+        self.picture.setPixmap(pix.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation) if not pix.isNull() else pix)
+        if vid is None:
+            self.answer.setText("Train a version first; then it can look at pictures here.")
+            return
+        self.answer.setText("Looking…")
+        self.ctx.jobs.start("predict", lambda state: predict.predict_texts(ws, versions.get_version(ws, vid), [path])[0],
+                            on_done=self.show_result, on_failed=self._failed)
 
     def predict(self) -> None:
         from sftgui.core import predict, versions
+
+        if self._pictures():
+            if self.picture_path is not None:
+                self.try_picture(str(self.picture_path))
+            return
 
         text, vid, ws = self.text.toPlainText().strip(), self.version.currentData(), self.ctx.ws
         if not text or vid is None:

@@ -86,8 +86,8 @@ def test_texts_longer_than_the_model_reads_need_truncation_true_and_then_agree(w
 
 
 def sample_agreement(ws, out_dir, *, every: int = 1) -> dict:
-    """Train the bundled model (encoder frozen, one epoch) on the sample (every `every`-th row) plus
-    40 long tickets, export it, and compare plain pipeline() with sftgui predict over the whole
+    """Train the bundled model (encoder frozen, one epoch) on the sample (every `every`-th row), with
+    40 long tickets in the test split, export it, and compare plain pipeline() with sftgui predict over the whole
     test split. Also run as a script for the full sample: `python -m benchmarks.export_agreement`."""
     import csv
 
@@ -108,11 +108,13 @@ def sample_agreement(ws, out_dir, *, every: int = 1) -> dict:
     for r in rows:
         if r["label"] and r["text"].strip():
             by_label.setdefault(r["label"], []).append(r["text"])
-    # Long tickets (three of the same label run together), so the test split has texts longer than
-    # the automatic training length (about the 95th percentile of the training texts).
-    long_rows = [{"text": " ".join(texts[i:i + 3]), "label": label}
+    # Long tickets (three of the same label run together) go to the test split through a split column
+    # (which wins), with every tenth sample row: the training texts stay short, so the automatic
+    # training length (about their 95th percentile) is below the long tickets' length.
+    long_rows = [{"text": " ".join(texts[i:i + 3]), "label": label, "split": "test"}
                  for label, texts in sorted(by_label.items()) for i in range(0, 30, 3)]
-    import_rows(ws, project, [{"text": r["text"], "label": r["label"] or None} for r in rows] + long_rows)
+    import_rows(ws, project, [{"text": r["text"], "label": r["label"] or None, "split": "test" if i % 10 == 0 else None}
+                              for i, r in enumerate(rows)] + long_rows)
     config = TrainConfig.from_preset("quick", project=project.name, epochs=1, freeze="all-but-head")
     result = engine.run(config, Recorder())
     assert result.status == "completed", result.error
