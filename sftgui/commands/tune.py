@@ -63,7 +63,7 @@ def _tune(args, ctx) -> int:
         if not args.project:
             raise UserError("Say which project to search for with --project P (or --resume ID).")
         search_id = _start(ws, args).id
-        print(f"Search {search_id} started: up to {args.trials or search.DEFAULT_TRIALS} trials"
+        print(f"Search {search_id} started: up to {search.DEFAULT_TRIALS if args.trials is None else args.trials} trials"
               + (f" within {args.time_budget:g} minutes" if args.time_budget else "") + ".", file=sys.stderr)
     from sftgui.commands.train import Progress, _with_ctrl_c
 
@@ -86,7 +86,7 @@ def _start(ws, args):
     overrides = {k: getattr(args, k) for k in (*FIXABLE, "lora", "device", "max_steps")}
     config = TrainConfig.from_preset(args.preset, project=args.project, model=args.model or "bundled",
                                      snapshot_id=args.snapshot, **overrides)
-    return search.start_search(ws, config, trials=args.trials or search.DEFAULT_TRIALS,
+    return search.start_search(ws, config, trials=search.DEFAULT_TRIALS if args.trials is None else args.trials,
                                time_budget_min=args.time_budget, fixed=fixed, seed=args.seed)
 
 
