@@ -101,6 +101,7 @@ class Task(ABC):
     augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
     thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
     explanation: ClassVar[str | None] = None  # what `explain` returns for the GUI: "words"; later "saliency"
+    reads_length: ClassVar[bool] = True  # inputs are cut to TrainConfig.max_length (the GUI's "Longest text")
 
     # == data ========================================================================================
     def snapshot_row(self, text, label) -> tuple[tuple | None, str | None]:
@@ -137,6 +138,30 @@ class Task(ABC):
     def augmentation_from_text(self, text: str) -> dict:
         """Augmentation settings from the CLI's `--augment` text (a task that `augments` parses it)."""
         raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def augmentation_choices(self) -> tuple:
+        """What the GUI's augmentation panel offers (a task that `augments`): `(name, title, meaning,
+        low, high, default)` per setting, a `bool` setting having low = high = None."""
+        return ()
+
+    def augmentation_preview(self, ws, inputs: Sequence, settings: dict, seed: int) -> list[bytes]:
+        """PNG thumbnails of `inputs` (project inputs, e.g. picture digests) augmented as training
+        with `settings` and `seed` would draw them, one per input, in order."""
+        raise UserError(f"Augmentation is not available for {self.title} models.")
+
+    def data_fast_paths(self, *, group_by_length: bool, cache_hit: bool, config=None) -> tuple[str, ...]:
+        """What training says about how it reads this task's data fast (the Train page's fast-path
+        lines after the precision one), in plain words, for the run's TrainConfig `config`. The
+        default suits tokenized texts."""
+        from sftgui.core.training.hardware import GROUP_BY_LENGTH_MIN_ROWS
+
+        lines = ["length-grouped batches: on — texts of similar length train together, less padding"
+                 if group_by_length else
+                 f"length-grouped batches: off — used from {GROUP_BY_LENGTH_MIN_ROWS:,} training texts on",
+                 "dynamic padding: on — each batch is padded only to its longest text",
+                 "tokenized data: reused from the cache" if cache_hit
+                 else "tokenized data: prepared once and cached for the next run"]
+        return tuple(lines)
 
     def sample(self):
         """`(project name, path)` of the sample data this task ships for `sftgui demo`, or None."""

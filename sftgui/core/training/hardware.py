@@ -62,8 +62,9 @@ def pick_hardware(device: str = "auto", precision: str = "auto") -> Hardware:
 
 
 def fast_path_sentences(hw: Hardware, *, group_by_length: bool, cache_hit: bool,
-                        fast_dropout: bool = False) -> tuple[str, ...]:
-    """What is switched on to make training fast, in words a non-programmer can read."""
+                        fast_dropout: bool = False, task=None, config=None) -> tuple[str, ...]:
+    """What is switched on to make training fast, in words a non-programmer can read; the lines
+    about the data are the task's (`Task.data_fast_paths`: texts are tokenized, pictures are not)."""
     where = "this CPU" if hw.device == "cpu" else "this GPU"
     if hw.precision == "bf16":
         speed = "about 1.6-2x faster" if hw.device == "cpu" else "about 2x faster, half the memory"
@@ -72,13 +73,11 @@ def fast_path_sentences(hw: Hardware, *, group_by_length: bool, cache_hit: bool,
         lines = [f"fp16: on — about 2x faster, half the memory on {where}"]
     else:
         lines = [f"mixed precision: off — {where} has no fast bf16/fp16 arithmetic"]
-    if group_by_length:
-        lines.append("length-grouped batches: on — texts of similar length train together, less padding")
-    else:
-        lines.append(f"length-grouped batches: off — used from {GROUP_BY_LENGTH_MIN_ROWS:,} training texts on")
-    lines.append("dynamic padding: on — each batch is padded only to its longest text")
+    if task is None:
+        from sftgui.core.tasks import get_task
+
+        task = get_task("text-classification")
+    data = list(task.data_fast_paths(group_by_length=group_by_length, cache_hit=cache_hit, config=config))
     if fast_dropout:
-        lines.append("dropout: cheaper random masks — same dropout, about 1.2x faster on this CPU")
-    lines.append("tokenized data: reused from the cache" if cache_hit
-                 else "tokenized data: prepared once and cached for the next run")
-    return tuple(lines)
+        data.insert(max(0, len(data) - 1), "dropout: cheaper random masks — same dropout, about 1.2x faster on this CPU")
+    return (*lines, *data)

@@ -97,7 +97,8 @@ class TrainingSession:
                                    batch_size=self.batch, grad_accumulation=self.accum, task=prep.task)
         started = dict(epochs=float(cfg.epochs), device=self.hw.device, precision=self.hw.precision,
                        fast_paths=fast_path_sentences(self.hw, group_by_length=cfg.group_by_length,
-                                                      cache_hit=self.cache_hit, fast_dropout=bool(fast_dropout)),
+                                                      cache_hit=self.cache_hit, fast_dropout=bool(fast_dropout),
+                                                      task=prep.task, config=cfg),
                        train_rows=len(self.data["train"]), validation_rows=len(self.data["validation"]),
                        batch_size=self.batch, grad_accumulation=self.accum, labels=tuple(prep.labels))
         self.bridge = BridgeCallback(self.run_id, self._emit, self.cancel,

@@ -161,6 +161,7 @@ class TrainPage(Page):
         if self.ctx.project is None:
             self.model_label.setText("Open or create a project first.")
         else:
+            self.settings.set_task(self.ctx.project.task, ws=self.ctx.ws, project=self.ctx.project)
             what = "Continue training" if self.ctx.continue_from else "Start from"
             self.model_label.setText(f"<b>{what}:</b> {self.ctx.model_ref()}")
         self._update_buttons()

@@ -101,14 +101,14 @@ def gpu_count() -> int:
 class TrainSettings(QWidget):
     def __init__(self, parent: QWidget | None = None, task: str | None = None):
         super().__init__(parent)
-        self.presets = registry.presets(task)  # the task's presets: name -> title, help, settings
+        self.task = task or registry.DEFAULT_TASK
+        self.presets = registry.presets(self.task)  # the task's presets: name -> title, help, settings
+        self.augment = None  # the AugmentPanel, for a task that augments (set_task)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
-        for key, preset in self.presets.items():
-            self.preset.addItem(preset.title, key)
         form.addRow("&How thorough:", self.preset)
         self.preset_help = QLabel()
         self.preset_help.setWordWrap(True)
@@ -133,6 +133,7 @@ class TrainSettings(QWidget):
         self.advanced.setChecked(False)
         self.advanced.setToolTip("Change the preset's settings one by one. Unchecked: the preset decides.")
         adv_form = QFormLayout(self.advanced)
+        self.adv_form = adv_form
         self.fields: dict[str, QWidget] = {}
         for s in SETTINGS:
             widget = _editor(s)
@@ -148,8 +149,38 @@ class TrainSettings(QWidget):
         layout.addStretch(1)
         self.preset.currentIndexChanged.connect(self._preset_changed)
         self.refresh_devices()
-        self._preset_changed()
+        self._fill_presets()
         self._show_advanced(False)
+
+    def set_task(self, name: str, *, ws=None, project=None) -> None:
+        """Offer the task's presets and settings: its augmentation panel (with a preview of the
+        project's own pictures) where it augments, no text length where it reads none."""
+        from sftgui.qt.widgets.augment_panel import AugmentPanel, preview_inputs
+
+        task = registry.get_task(name)
+        if name != self.task:
+            self.task = name
+            self.presets = registry.presets(name)
+            if self.augment is not None:
+                self.adv_form.removeRow(self.augment)  # deletes it
+                self.augment = None
+            if task.augments:
+                self.augment = AugmentPanel(task)
+                self.adv_form.addRow(self.augment)
+                self.fields["seed"].valueChanged.connect(self.augment.set_seed)
+            self._fill_presets()
+            self._show_advanced(self.advanced.isChecked())
+        if self.augment is not None and ws is not None and project is not None:
+            self.augment.set_seed(self.fields["seed"].value())
+            self.augment.set_source(ws, preview_inputs(ws, project))
+
+    def _fill_presets(self) -> None:
+        self.preset.blockSignals(True)
+        self.preset.clear()
+        for key, preset in self.presets.items():
+            self.preset.addItem(preset.title, key)
+        self.preset.blockSignals(False)
+        self._preset_changed()
 
     def refresh_devices(self) -> None:
         current = self.device.currentData()
@@ -167,21 +198,35 @@ class TrainSettings(QWidget):
         overrides = self.values() if self.advanced.isChecked() else {}
         if self.processes.maximum() > 1 and self.device.currentData() in ("auto", "cuda"):
             overrides["processes"] = self.processes.value()
+        fixed.setdefault("task", self.task)
         return TrainConfig.from_preset(self.preset.currentData(), **overrides, device=self.device.currentData(), **fixed)
 
     def values(self) -> dict:
-        return {s.name: _read(s, self.fields[s.name]) for s in SETTINGS}
+        out = {s.name: _read(s, self.fields[s.name]) for s in SETTINGS}
+        if self.augment is not None:
+            out["augmentation"] = self.augment.values()
+        return out
 
     def _preset_changed(self) -> None:
         key = self.preset.currentData()
+        if key is None:
+            return
         self.preset_help.setText(self.presets[key].help)
-        cfg = TrainConfig.from_preset(key).to_dict()
+        cfg = TrainConfig.from_preset(key, task=self.task).to_dict()
         for s in SETTINGS:
             _write(s, self.fields[s.name], cfg[s.name])
+        if self.augment is not None:
+            self.augment.set_values(cfg["augmentation"])
+
+    def _shown(self, name: str) -> bool:
+        """Whether the task uses this setting (a picture task reads no text length)."""
+        return name != "max_length" or registry.get_task(self.task).reads_length
 
     def _show_advanced(self, on: bool) -> None:
-        for widget in self.advanced.findChildren(QWidget):
-            widget.setVisible(on)
+        for s in SETTINGS:
+            self.adv_form.setRowVisible(self.fields[s.name], on and self._shown(s.name))
+        if self.augment is not None:
+            self.adv_form.setRowVisible(self.augment, on)
 
 
 def _editor(s: Setting) -> QWidget:

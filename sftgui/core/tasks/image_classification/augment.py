@@ -24,6 +24,8 @@ SETTINGS = {
     "jitter": ("change brightness, contrast and saturation by up to this fraction", 0.8),
     "noise": ("add noise with this spread (a fraction of the full brightness range)", 0.3),
 }
+TITLES = {"flip": "Mirror left-right", "rotation": "Turn (degrees)", "crop": "Crop (share kept)",
+          "scale": "Zoom in or out", "jitter": "Colour changes", "noise": "Noise"}
 DEFAULT = {"flip": True, "rotation": 10, "crop": 0.9, "scale": 0.1, "jitter": 0.2, "noise": 0.0}
 
 
@@ -126,3 +128,55 @@ def preview(im, settings: dict, seed: int, n: int = 6) -> list:
     """`n` augmented copies of one picture, as training would draw them with this seed."""
     aug = Augmenter(settings, seed)
     return [aug(im.copy()) for _ in range(n)]
+
+
+def choices() -> tuple:
+    """`(name, title, meaning, low, high, default)` of each setting (`Task.augmentation_choices`)."""
+    out = []
+    for name, (meaning, top) in SETTINGS.items():
+        if name == "flip":
+            out.append((name, TITLES[name], meaning, None, None, DEFAULT[name]))
+        else:
+            out.append((name, TITLES[name], meaning, 0.3 if name == "crop" else 0.0, float(top),
+                        float(DEFAULT[name]) if name != "noise" else 0.02))
+    return tuple(out)
+
+
+def describe(settings: dict | None) -> str:
+    """'mirrored, turned up to 10 degrees, ...': the active settings in words."""
+    s = check(settings)
+    words = []
+    if s.get("flip"):
+        words.append("mirrored")
+    if s.get("rotation", 0) > 0:
+        words.append(f"turned up to {s['rotation']:g} degrees")
+    if s.get("crop", 1) < 1:
+        words.append(f"cropped to {s['crop']:.0%}")
+    if s.get("scale", 0) > 0:
+        words.append(f"zoomed by up to {s['scale']:.0%}")
+    if s.get("jitter", 0) > 0:
+        words.append(f"colours changed by up to {s['jitter']:.0%}")
+    if s.get("noise", 0) > 0:
+        words.append(f"noise of {s['noise']:.0%}")
+    return ", ".join(words) or "nothing"
+
+
+def preview_thumbnails(ws, digests, settings: dict, seed: int) -> list[bytes]:
+    """PNG bytes of each picture's thumbnail augmented once, from one stream seeded by `seed`: the
+    Train page's preview. Thumbnails (96 px), not the full pictures, keep it instant as the
+    settings change; the operations are the ones training applies to the full picture."""
+    import io
+
+    from PIL import Image
+
+    from sftgui.core.tasks.image_classification import images
+
+    aug = Augmenter(settings, seed)
+    out = []
+    for digest in digests:
+        with Image.open(images.thumbnail_path(ws, digest)) as im:
+            picture = im.convert("RGB")
+        buf = io.BytesIO()
+        aug(picture).save(buf, format="PNG")
+        out.append(buf.getvalue())
+    return out

@@ -54,6 +54,7 @@ class ImageClassification(Task):
     processor_name = "image processor"
     augments = True
     thumbnails = True
+    reads_length = False  # the picture side comes with the model's image processor
 
     # -- data ---------------------------------------------------------------------------------------
     def import_path(self, ws, project, path, **options):
@@ -93,6 +94,25 @@ class ImageClassification(Task):
         from sftgui.core.tasks.image_classification.augment import parse
 
         return parse(text)
+
+    def augmentation_choices(self):
+        from sftgui.core.tasks.image_classification.augment import choices
+
+        return choices()
+
+    def augmentation_preview(self, ws, inputs, settings, seed):
+        from sftgui.core.tasks.image_classification.augment import preview_thumbnails
+
+        return preview_thumbnails(ws, inputs, settings, seed)
+
+    def data_fast_paths(self, *, group_by_length, cache_hit, config=None):
+        from sftgui.core.tasks.image_classification.augment import active, describe
+
+        settings = getattr(config, "augmentation", None)
+        return ("pictures: read and resized by the model's image processor as each batch is needed, nothing "
+                "to prepare first",
+                f"augmentation: on — {describe(settings)}, new copies every epoch, drawn from the run's seed"
+                if active(settings) else "augmentation: off — the training pictures are used as they are")
 
     # -- model --------------------------------------------------------------------------------------
     def bundled_model(self, ws):
