@@ -29,6 +29,7 @@ class RowFilter:
     status: str = "all"
     label: str | None = None
     search: str | None = None
+    in_source: bool = False  # the search also matches where a row came from (a picture's file name)
 
 
 def transaction():
@@ -53,7 +54,10 @@ def _where(project_id: int, flt: RowFilter | None):
     if flt.label is not None:
         cond &= DraftRow.label == flt.label
     if flt.search:  # instr() needs no escaping of % and _ (LIKE would)
-        cond &= fn.instr(fn.lower(DraftRow.text), flt.search.lower()) > 0
+        found = fn.instr(fn.lower(DraftRow.text), flt.search.lower()) > 0
+        if flt.in_source:
+            found |= fn.instr(fn.lower(fn.coalesce(DraftRow.source, "")), flt.search.lower()) > 0
+        cond &= found
     return cond
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTextBrowser,
     QWidget,
 )
 
@@ -60,8 +61,7 @@ class ComparePage(Page):
         self.matrices_layout = QHBoxLayout(self.matrices)
         self.config_diff = QPlainTextEdit()
         self.config_diff.setReadOnly(True)
-        self.predictions = QPlainTextEdit()
-        self.predictions.setReadOnly(True)
+        self.predictions = QTextBrowser()  # plain lines; for pictures, each example with its thumbnail
         self.predictions.setObjectName("predictionDiff")
         for widget, name in ((self.metrics, "Scores"), (self.predictions, "Predictions that changed"),
                              (self.curves, "Curves"), (self.matrices, "Confusion matrices"),
@@ -93,15 +93,37 @@ class ComparePage(Page):
         for ref, diff in result["prediction_diffs"].items():
             for kind in ("fixed", "broken", "still_wrong"):
                 for ex in diff["examples"].get(kind, [])[:12]:
-                    try:
-                        path = task.thumbnail(self.ctx.ws, ex["text"])
-                    except Exception:  # noqa: BLE001 - an unreadable picture is shown without its thumbnail
-                        path = None
-                    item = QListWidgetItem(QIcon(QPixmap(str(path))) if path else QIcon(),
+                    path = self._thumbnail(task, ex["text"])
+                    item = QListWidgetItem(QIcon(QPixmap(path)) if path else QIcon(),
                                            f"{kind.replace('_', ' ')} ({refs[0]} \u2192 {ref})\n{ex['label']}: "
                                            f"was {ex['before']}, now {ex['after']}")
                     item.setData(Qt.ItemDataRole.UserRole, ex.get("row_id"))
                     self.pictures.addItem(item)
+
+    def _thumbnail(self, task, value) -> str | None:
+        if not task.thumbnails:
+            return None
+        try:
+            path = task.thumbnail(self.ctx.ws, value)
+        except Exception:  # noqa: BLE001 - an unreadable picture is named by its line, without a thumbnail
+            return None
+        return str(path) if path else None
+
+    def _show_prediction_lines(self, lines: list[str], pictures: dict[int, str]) -> None:
+        """The lines as plain text, or as HTML with a small thumbnail before each picture's line."""
+        if not pictures:
+            self.predictions.setPlainText("\n".join(lines))
+            return
+        from html import escape
+
+        from PySide6.QtCore import QUrl
+
+        html = []
+        for i, line in enumerate(lines):
+            img = (f'<img src="{escape(QUrl.fromLocalFile(pictures[i]).toString())}" width="48" height="48" '
+                   'style="vertical-align: middle"> ' if i in pictures else "")
+            html.append(img + escape(line).replace("  ", "&nbsp;&nbsp;"))
+        self.predictions.setHtml("<br>".join(html))
 
     def state(self) -> StepState:
         return StepState(done=self.result is not None)
@@ -175,15 +197,22 @@ class ComparePage(Page):
                 lines.append(f"Data of {ref} against {t['of']}'s: {d['added']} rows added, {d['removed']} removed, "
                              f"{d['relabelled']} relabelled, {d.get('moved', 0)} moved to another split.")
         lines.append("")
+        task = registry.get_task(result.get("task"))
+        pictures: dict[int, str] = {}  # line number -> thumbnail file, for a task whose inputs are pictures
         for ref, diff in result["prediction_diffs"].items():
             lines.append(f"{refs[0]} \u2192 {ref}: {diff['fixed']} fixed, {diff['broken']} broken, "
                          f"{diff['still_wrong']} still wrong, {diff['both_right']} right in both.")
             for kind in ("fixed", "broken", "still_wrong"):
                 for ex in diff["examples"].get(kind, [])[:5]:
-                    lines.append(f"   {kind}: \u201c{ex['text'][:90]}\u201d  right: {ex['label']}, "
-                                 f"was {ex['before']}, now {ex['after']}")
+                    said = f"right: {ex['label']}, was {ex['before']}, now {ex['after']}"
+                    thumb = self._thumbnail(task, ex["text"])
+                    if thumb:
+                        pictures[len(lines)] = thumb
+                        lines.append(f"   {kind}: {said}")
+                    else:
+                        lines.append(f"   {kind}: \u201c{ex['text'][:90]}\u201d  {said}")
             lines.append("")
-        self.predictions.setPlainText("\n".join(lines))
+        self._show_prediction_lines(lines, pictures)
         self._show_pictures(result)
         self.curves.clear()
         for i, ref in enumerate(refs):

@@ -221,6 +221,7 @@ class LabelPage(Page):
             model = self.table.model()
             self.table.hide()
             self.table = wanted
+            self.search.setPlaceholderText("Search file names…" if wanted is self.grid else "Search texts…")
             self.table.setModel(model)
             if self.table is self.text_table:
                 self._setup_header()
@@ -317,8 +318,9 @@ class LabelPage(Page):
             return
         self._use_model(self.model)
         flt = labelling.parse_filter(choice)
-        if self.search.text().strip():
-            flt = RowFilter(status=flt.status, label=flt.label, search=self.search.text().strip())
+        if self.search.text().strip():  # a picture is found by its file name (its input is a hash)
+            flt = RowFilter(status=flt.status, label=flt.label, search=self.search.text().strip(),
+                            in_source=self.table is self.grid)
         self.model.reload(flt, self._colours())
         if self.model.rowCount():
             self.table.selectRow(min(row, self.model.rowCount() - 1))

@@ -9,7 +9,7 @@ unchecked, the preset's augmentation holds; checked, these values go into the ru
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -84,6 +84,7 @@ class AugmentPanel(QGroupBox):
             thumb = QLabel()
             thumb.setObjectName(f"augmentThumb{i}")
             thumb.setFixedSize(96, 96)
+            thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
             thumb.setStyleSheet("border: 1px solid palette(mid);")
             grid.addWidget(thumb, i // 3, i % 3)
             self.thumbs.append(thumb)

@@ -20,7 +20,8 @@ CACHE = 600  # pixmaps kept: a few screens' worth
 
 
 class ThumbnailModel(QIdentityProxyModel):
-    """Column 0 of the draft model as a picture with its label under it."""
+    """Column 0 of the draft model as a picture with its label under it (in a review list, with
+    the version's guess after it: "circle -> square?")."""
 
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
@@ -50,10 +51,17 @@ class ThumbnailModel(QIdentityProxyModel):
             return None
         if role == Qt.ItemDataRole.DecorationRole:
             return self._pixmap(r.text)
+        hint = source.hint_at(index.row()) if hasattr(source, "hint_at") else None  # a review list's row
         if role == Qt.ItemDataRole.DisplayRole:
-            return ("\u2691 " if r.flagged else "") + (r.label or "(no label)")
+            flag = "\u2691 " if r.flagged else ""
+            if hint:  # short enough for the cell; the tooltip and the line under the grid say it in full
+                return flag + (f"{r.label} \u2192 {hint['guess']}?" if r.label else f"thinks {hint['guess']}")
+            return flag + (r.label or "(no label)")
         if role == Qt.ItemDataRole.ToolTipRole:
-            return r.source or r.text
+            from sftgui.qt.widgets.hint_model import hint_sentence
+
+            where = r.source or r.text
+            return f"{where}\n{hint_sentence(hint, r.label)}" if hint else where
         if role == Qt.ItemDataRole.ForegroundRole and not r.label:
             return QColor("#888888")
         return None
