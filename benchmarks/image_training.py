@@ -1,7 +1,7 @@
 """Image training: sftgui's default (Quick) training against a plain Hugging Face Trainer script
 with the same model, data, split and settings, in the same run.
 
-    PYTHONPATH=. python -m benchmarks.image_training [--data shapes|digits] [--epochs N]
+    PYTHONPATH=. python -m benchmarks.image_training [--data shapes|digits] [--epochs N] [--repeat N]
 
 Prints images/s of each (the Trainer's own train_samples_per_second) and their ratio, both test
 accuracies, and sftgui's time to a first version (import + check + train + register, wall clock).
@@ -86,6 +86,9 @@ def main() -> None:
     ap.add_argument("--data", choices=("shapes", "digits"), default="shapes")
     ap.add_argument("--epochs", type=float, default=None, help="default: the Quick preset's")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="alternate sftgui and the plain script this many times; the ratio is the median of the "
+                         "pairs (a shared machine's load changes between runs)")
     args = ap.parse_args()
 
     from benchmarks.machine import describe
@@ -112,26 +115,38 @@ def main() -> None:
         overrides = {"epochs": args.epochs} if args.epochs else {}
         config = TrainConfig.from_preset("quick", task="image-classification", project="bench", snapshot_id=snap.id,
                                          seed=args.seed, **overrides)
-        result = engine.run(config, ws=ws)
-        first_version_s = time.perf_counter() - t0
-        assert result.status == "completed", result.error
-        m = result.version.metrics
-        ours = {"images_per_s": m["training"]["train_samples_per_second"], "test_accuracy": m["accuracy"],
-                "time_to_first_version_s": first_version_s, "precision": m["training"]["precision"]}
         rows = load_snapshot_table(ws, snap.id).to_pydict()
         files = {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in folder.rglob("*") if p.is_file()}
         from sftgui.core.tasks import get_task
 
-        backbone = str(get_task("image-classification").bundled_model(ws)[0])
-        plain = plain_trainer(files, rows, backbone, epochs=config.epochs, lr=config.learning_rate,
-                              batch=config.batch_size, bf16=ours["precision"] == "bf16", seed=args.seed,
-                              out=str(tmp / "plain"))
+        pairs = []
+        for i in range(max(1, args.repeat)):  # sftgui, plain, sftgui, plain...: both see the same load swings
+            result = engine.run(config, ws=ws)
+            if i == 0:
+                first_version_s = time.perf_counter() - t0
+            assert result.status == "completed", result.error
+            m = result.version.metrics
+            ours = {"images_per_s": m["training"]["train_samples_per_second"], "test_accuracy": m["accuracy"],
+                    "precision": m["training"]["precision"]}
+            backbone = str(get_task("image-classification").bundled_model(ws)[0])
+            plain = plain_trainer(files, rows, backbone, epochs=config.epochs, lr=config.learning_rate,
+                                  batch=config.batch_size, bf16=ours["precision"] == "bf16", seed=args.seed,
+                                  out=str(tmp / f"plain{i}"))
+            pairs.append({"sftgui": ours, "plain_trainer": plain,
+                          "speed_ratio": ours["images_per_s"] / plain["images_per_s"]})
+            print(json.dumps({"pair": i + 1, **pairs[-1]}))
         ws.close()
+    import statistics
+
+    ours, plain = pairs[0]["sftgui"], pairs[0]["plain_trainer"]
+    ours["time_to_first_version_s"] = first_version_s
+    ratios = [p["speed_ratio"] for p in pairs]
     out = {"data": args.data, "rows": snap.rows, "splits": snap.split_counts, "epochs": config.epochs,
-           "sftgui": ours, "plain_trainer": plain, "speed_ratio": ours["images_per_s"] / plain["images_per_s"]}
+           "sftgui": ours, "plain_trainer": plain, "speed_ratio": statistics.median(ratios), "pair_ratios": ratios}
     print(json.dumps(out, indent=2))
     print(f"images/s: sftgui {ours['images_per_s']:.1f}, plain Trainer {plain['images_per_s']:.1f} "
-          f"(ratio {out['speed_ratio']:.2f}); test accuracy {ours['test_accuracy']:.1%} vs {plain['test_accuracy']:.1%}; "
+          f"(ratio {out['speed_ratio']:.2f}, median of {len(ratios)} alternating pair(s): "
+          f"{', '.join(f'{r:.2f}' for r in ratios)}); test accuracy {ours['test_accuracy']:.1%} vs {plain['test_accuracy']:.1%}; "
           f"time to a first version {first_version_s:.0f} s on {machine['cpu']} ({machine['cores']} cores, "
           f"bf16 {'yes' if machine['bf16_cpu'] else 'no'})")
 
