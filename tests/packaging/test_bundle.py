@@ -118,7 +118,7 @@ TEXT = "I was charged twice for my subscription this month"
 def test_demo_trains_exports_and_the_export_is_a_working_model(demo_home):
     home = demo_home
     listed = run_bundle(["versions", "list", "--project", "support-tickets", "--json"], home)
-    (version,) = [v for v in json.loads(listed.stdout) if v["version"] == "v1"]
+    (version,) = [v for v in json.loads(listed.stdout) if v["number"] == 1]
     assert "production" in version["aliases"]
     assert version["metrics"]["accuracy"] > 0.6  # four teams: far above chance
 
