@@ -41,7 +41,7 @@ screenshots: $(VENV)/.stamp-test
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m sftgui.qt.screenshots docs/screenshots
 
 # The desktop bundle for Linux (packaging/README.md): build/bundle/dist/sftgui/ and a .tar.gz of it.
-# It makes its own environment with the CPU build of PyTorch; 10-20 minutes on 2 cores.
+# It makes its own environment with the CPU build of PyTorch; about 30 minutes on a busy 2-core machine.
 BUNDLE_EXE := build/bundle/dist/sftgui/sftgui
 bundle:
 	bash packaging/linux/build.sh

