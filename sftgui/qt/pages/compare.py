@@ -59,8 +59,10 @@ class ComparePage(Page):
         self.matrices = QWidget()
         self.matrices_layout = QHBoxLayout(self.matrices)
         self.config_diff = QPlainTextEdit()
+        self.config_diff.setAccessibleName("Settings that differ")
         self.config_diff.setReadOnly(True)
         self.predictions = QPlainTextEdit()
+        self.predictions.setAccessibleName("Examples the versions answer differently")
         self.predictions.setReadOnly(True)
         self.predictions.setObjectName("predictionDiff")
         for widget, name in ((self.metrics, "Scores"), (self.predictions, "Predictions that changed"),
