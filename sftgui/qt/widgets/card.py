@@ -37,9 +37,7 @@ class Card(QPushButton):
         self.text_label = QLabel(description)
         self.text_label.setObjectName("cardText")
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.text_label.setWordWrap(True)
-        # wraps to the card's width instead of widening the page
-        self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text_label.setWordWrap(True)  # wraps to the card's width instead of widening the page
         words.addWidget(self.title_label)
         words.addWidget(self.text_label)
         words.addStretch(1)
@@ -52,15 +50,3 @@ class Card(QPushButton):
 
     def description(self) -> str:
         return self.text_label.text()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return self.layout().sizeHint().expandedTo(QSize(220, 96))
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(200, 96)
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self.layout().heightForWidth(width)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
