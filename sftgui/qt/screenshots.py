@@ -1,5 +1,6 @@
 """`make screenshots`: render every page of the real window (sample project, two short trainings of the
-bundled model, plots with data) into PNG files. `python -m sftgui.qt.screenshots OUT_DIR`."""
+bundled model, plots with data, the Train page with Advanced open) into PNG files at 1280x800.
+`python -m sftgui.qt.screenshots OUT_DIR`; with `QT_SCALE_FACTOR=2` the same pages at 200%."""
 
 from __future__ import annotations
 
@@ -78,6 +79,7 @@ def main(out_dir: str) -> int:
                                              eval_steps=16, log_steps=2, learning_rate=lr, max_length=32)
             train._launch(training_task(ctx.ws, config))
             wait(app, lambda: train.job is None)
+        train.settings.advanced.setChecked(True)  # the widest the page gets: nothing may be cut off
         shoot("train")
         versions = window.page("versions")
         window.show_step("versions")

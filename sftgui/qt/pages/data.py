@@ -244,6 +244,7 @@ class DataPage(Page):
         for w in (self.progress, self.cancel_button):
             w.setVisible(True)
         self.import_button.setEnabled(False)
+        self.status_label.setText("Importing…")
         self.ctx.jobs.start("import", import_task(self.ctx.ws, self.ctx.project, self.path, options),
                             on_progress=self._progress, on_done=self._imported, on_failed=self._import_failed)
 

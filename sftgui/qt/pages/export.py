@@ -128,6 +128,7 @@ class ExportPage(Page):
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
+        self.status_label.setText("Exporting…")  # the last export's "Exported to …" is not this one
         self.ctx.jobs.start("export", task, on_progress=self._progress, on_done=self._done, on_failed=self._failed)
 
     def _may_replace(self, ws, out: Path, fmt: str, force: bool) -> bool | None:
