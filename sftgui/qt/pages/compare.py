@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sftgui.qt import dialogs
+from sftgui.qt import dialogs, plain
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
@@ -114,8 +114,10 @@ class ComparePage(Page):
         self.choices.clear()
         if self.ctx.project is None:
             return
+        rows_of = plain.snapshot_rows(self.ctx.ws, self.ctx.project)
         for v in versions.list_versions(self.ctx.ws, self.ctx.project):
-            item = QListWidgetItem(f"{v.ref}   accuracy {pct(v.metrics.get('accuracy'))}")
+            item = QListWidgetItem(plain.version_title(v, rows_of.get(v.snapshot_id)))
+            item.setToolTip(f"{v.ref}: accuracy {pct(v.metrics.get('accuracy'))} on its test examples")
             item.setData(Qt.ItemDataRole.UserRole, v.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             wanted = v.id in self.ctx.compare_selection

@@ -29,7 +29,7 @@ from sftgui.qt import dialogs
 from sftgui.qt import plain
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.widgets.details import Details
-from sftgui.qt.widgets.loss_plot import LossPlot
+from sftgui.qt.widgets.loss_plot import CURVES, LossPlot
 
 COLUMNS = ("Version", "Date", "Started from", "Examples", "Correct", "F1", "Live as", "Tags")
 COLUMN_HELP = ("The version's number: v1 is the first training.", "When the training finished.",
@@ -56,7 +56,8 @@ def show_curves(plot: LossPlot, curves: dict, *, suffix: str = "", colour: str |
         if key and points:
             xs, ys = zip(*points)
             if suffix:
-                plot.set_series(key + suffix, xs, ys, title=f"{name} {suffix.strip()}", colour=colour,
+                title = CURVES[key].title if key in CURVES else name
+                plot.set_series(key + suffix, xs, ys, title=f"{title} {suffix.strip()}", colour=colour,
                                 panel={"eval_accuracy": "scores", "eval_f1": "scores",
                                        "learning_rate": "lr"}.get(key, "loss"), dashed=dashed)
             else:

@@ -3,13 +3,21 @@ or open another workspace; each card says where it leads."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.icons import icon
 from sftgui.qt.widgets.card import Card
 
 COLUMNS = 3
+# The path a project takes, as the sidebar's steps: (icon, words).
+HOW_IT_WORKS = (
+    ("steps/model", "Choose a model that already knows the language (the built-in one is fine)."),
+    ("steps/data", "Bring your examples: a spreadsheet or file, with the right answer where you know it."),
+    ("steps/train", "Train: the model learns your answers; a first version in minutes."),
+    ("steps/versions", "Compare the versions, keep the best, export it or try it on new texts."),
+)
 
 
 class WelcomePage(Page):
@@ -58,6 +66,13 @@ class WelcomePage(Page):
         for c in range(COLUMNS):
             own.setColumnStretch(c, 1)
         self.body.addLayout(own)
+
+        self.body.addWidget(_heading("How it works"))
+        steps = QHBoxLayout()
+        steps.setSpacing(12)
+        for icon_name, words in HOW_IT_WORKS:
+            steps.addWidget(_step(icon_name, words), 1)
+        self.body.addLayout(steps)
         self.body.addStretch(1)
         self.new_button.clicked.connect(self.newProjectRequested)
         self.open_button.clicked.connect(self.openWorkspaceRequested)
@@ -79,3 +94,19 @@ def _heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("sectionHeading")
     return label
+
+
+def _step(icon_name: str, words: str) -> QWidget:
+    box = QWidget()
+    box.setObjectName("howStep")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    picture = QLabel()
+    picture.setPixmap(icon(icon_name, 24).pixmap(QSize(24, 24)))
+    text = QLabel(words)
+    text.setWordWrap(True)
+    text.setTextFormat(Qt.TextFormat.PlainText)
+    layout.addWidget(picture)
+    layout.addWidget(text)
+    layout.addStretch(1)
+    return box
