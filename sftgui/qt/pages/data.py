@@ -101,6 +101,7 @@ class DataPage(Page):
         self.preview.setObjectName("previewTable")
         self.preview.setMinimumHeight(160)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview.setWordWrap(False)  # one line per row; the whole text is in the cell's tooltip
         self.body.addWidget(self.preview, 1)
 
         actions = QHBoxLayout()
@@ -168,11 +169,9 @@ class DataPage(Page):
         self.preview.setHorizontalHeaderLabels(["text", "label"])
         self.preview.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            self.preview.setItem(r, 0, QTableWidgetItem(row.text or ""))
-            self.preview.setItem(r, 1, QTableWidgetItem(row.label or ""))
-        self.preview.horizontalHeader().setStretchLastSection(True)
-        self.preview.resizeColumnToContents(1)
-        self.preview.setColumnWidth(0, max(300, self.preview.viewport().width() - 160))
+            self.preview.setItem(r, 0, _cell(row.text))
+            self.preview.setItem(r, 1, _cell(row.label))
+        _fit_columns(self.preview)
 
     # -- choosing and previewing a file ----------------------------------------------------------
     def choose_file(self) -> None:
@@ -221,7 +220,8 @@ class DataPage(Page):
         self.preview.setRowCount(len(pv.rows))
         for r, rec in enumerate(pv.rows):
             for c, col in enumerate(pv.columns):
-                self.preview.setItem(r, c, QTableWidgetItem("" if rec.get(col) is None else str(rec.get(col))))
+                self.preview.setItem(r, c, _cell(rec.get(col)))
+        _fit_columns(self.preview)
         for combo, key, optional in ((self.text_col, "text_col", False), (self.label_col, "label_col", True),
                                      (self.split_col, "split_col", True)):
             combo.clear()
@@ -267,3 +267,17 @@ class DataPage(Page):
             w.setVisible(False)
         self.import_button.setEnabled(self.path is not None)
         self.status_label.setText(message)
+
+
+def _cell(value) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if value is None else str(value))
+    item.setToolTip(item.text() if len(item.text()) > 60 else "")
+    return item
+
+
+def _fit_columns(table: QTableWidget, widest: int = 640) -> None:
+    """Each column as wide as its contents, at most `widest` px, so a long text column does not push
+    the others out of sight."""
+    table.resizeColumnsToContents()
+    for c in range(table.columnCount()):
+        table.setColumnWidth(c, min(table.columnWidth(c), widest))
