@@ -13,7 +13,7 @@ from pathlib import Path
 SIZE = (1280, 800)
 
 
-def wait(app, done, timeout: float = 600) -> None:
+def wait(app, done, timeout: float = 1800) -> None:
     end = time.monotonic() + timeout
     while not done():
         if time.monotonic() > end:
@@ -67,11 +67,14 @@ def main(out_dir: str) -> int:
         wait(app, lambda: label.quality_button.isEnabled())
         shoot("label")
         train = window.page("train")
-        for lr in (1e-4, 3e-5):  # two short runs (80 steps) of the bundled model: v1 and v2
+        # two short runs of the bundled model (80 steps; SFTGUI_SCREENSHOT_STEPS fewer on a busy machine)
+        steps = int(os.environ.get("SFTGUI_SCREENSHOT_STEPS", "80"))
+        for lr in (1e-4, 3e-5):
             window.show_step("train")
             train.plot.clear()  # the page's Start does this; we launch with our own short config
-            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=80,
-                                             eval_steps=16, log_steps=2, learning_rate=lr, max_length=32)
+            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=steps,
+                                             eval_steps=max(2, steps // 5), log_steps=max(1, steps // 40),
+                                             learning_rate=lr, max_length=32)
             train._launch(training_task(ctx.ws, config))
             wait(app, lambda: train.job is None)
         train.settings.advanced.setChecked(True)  # the widest the page gets: nothing may be cut off
