@@ -108,6 +108,7 @@ class DataPage(Page):
         self.import_button = QPushButton("Import these rows")
         self.import_button.setObjectName("importButton")
         self.import_button.setEnabled(False)
+        self.import_button.setVisible(False)  # with the reading options, once a file is chosen
         self.import_button.clicked.connect(self.start_import)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -192,6 +193,7 @@ class DataPage(Page):
     def set_file(self, path: Path) -> None:
         self.path = path
         self.file_form.setVisible(True)
+        self.import_button.setVisible(True)
         self.file_label.setText(str(path))
         self.load_preview()
 
