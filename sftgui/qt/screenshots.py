@@ -81,8 +81,10 @@ def main(out_dir: str) -> int:
         shoot("train")
         versions = window.page("versions")
         window.show_step("versions")
-        versions.table.selectRow(0)
-        versions.make_production(reason="first release")
+        from sftgui.core import versions as stored  # the page's button asks why in a dialog
+
+        stored.rollback(ctx.ws, ctx.project, versions.versions[0], reason="first release")
+        versions.refresh()
         versions.table.selectRow(1)
         versions.details.setCurrentIndex(1)
         shoot("versions")

@@ -166,3 +166,30 @@ def test_details_expander_keeps_technical_lines_folded_until_asked(qapp, qtbot):
     assert details.label.isVisible() and details.is_expanded()
     click(qtbot, details.button)
     assert not details.label.isVisible()
+
+
+def test_plots_keep_legends_under_the_curves_scores_in_percent_and_fit_their_width(qapp, qtbot):
+    from sftgui.qt.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(680, 340)  # about what the Train page gives the plots at 1280x800
+    for step in range(1, 41):
+        plot.append("train_loss", step, 1.5 / step)
+        plot.append("learning_rate", step, 5e-5 * (1 - step / 40))
+        if step % 8 == 0:
+            plot.append("eval_loss", step, 1.4 / step)
+            plot.append("eval_accuracy", step, 0.5 + step / 100)
+            plot.append("eval_f1", step, 0.4 + step / 100)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.redraw()
+    qtbot.wait(100)
+    scores = plot.plots["scores"]
+    low, high = scores.vb.viewRange()[1]
+    assert low <= 0 and 1 <= high < 1.2  # 0 to 100%, not to 140%
+    assert [t for _, t in scores.getAxis("left")._tickLevels[0]] == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    for key, legend in plot.legends.items():
+        # the legend sits below its plot, never over the curves
+        assert legend.sceneBoundingRect().top() >= plot.plots[key].sceneBoundingRect().bottom() - 1
+    assert plot.view.scene().itemsBoundingRect().width() <= plot.view.width() + 1  # nothing clipped at the right

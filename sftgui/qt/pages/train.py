@@ -251,7 +251,9 @@ class TrainPage(Page):
             self.plot.append("learning_rate", e.step, e.learning_rate)
             self.eta_label.setText(f"Time left: {duration(e.eta_s)}")
             if e.samples_per_second:
-                self.speed_label.setText(f"Speed: {e.samples_per_second:.0f} examples a second")
+                rate = e.samples_per_second
+                self.speed_label.setText(f"Speed: {rate:.1f} examples a second" if rate < 10 else
+                                         f"Speed: {rate:.0f} examples a second")
         elif isinstance(e, ev.Evaluated):
             m = e.metrics
             self.plot.append("eval_loss", e.step, e.loss)

@@ -133,7 +133,7 @@ class LossPlot(QWidget):
                 plot.vb.setLimits(yMin=-0.06, yMax=1.06)
                 plot.vb.enableAutoRange(axis="y", enable=False)
             # The legend sits in its own row under the plot, never over the curves.
-            legend = pg.LegendItem(labelTextSize="8pt", colCount=2, verSpacing=-6)
+            legend = pg.LegendItem(labelTextSize="8pt", colCount=1, verSpacing=-8)  # one column: never wider than its plot
             legend.setLabelTextColor(self.palette().color(QPalette.ColorRole.Text))
             self.view.addItem(legend, row=1, col=i)
             self.legends[key] = legend
