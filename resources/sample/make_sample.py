@@ -1,10 +1,18 @@
 """Generate `support_tickets.csv`: customer messages to route to the right team.
 
-Run `python resources/sample/make_sample.py` to rewrite the CSV (fixed seed, so the file
-is the same every time). Each message is built from a template of its team, slots filled from
-small word lists, an optional opening and closing, and light noise (case, typos, punctuation) so
-the wording varies. A few realistic imperfections are added on purpose, for the quality report to
-find: repeated messages, two empty rows and one message with two different labels.
+Written for this project (no third-party text; same licence as sftgui). Run
+`python resources/sample/make_sample.py` to rewrite the CSV (fixed seed, so the file is the same
+every time). Each message is built from a template of its team, slots filled from small word
+lists, an optional opening and closing, and light noise (case, typos, punctuation).
+
+It is meant to be learnable but not solved, like real support mail, so a first version scores
+roughly 80-92% and Compare, the confusion matrix and the review lists have something to show:
+- five teams, two pairs of them genuinely close: billing vs account (subscriptions, logins that
+  depend on a payment) and shipping vs returns (parcels going either way);
+- "borderline" messages that touch both teams of a pair, routed to either one (as a busy support
+  desk would), so no model can get all of them right;
+- a few rows given a wrong team on purpose (a person's slip), for the review lists to find;
+- and, for the quality report: repeated messages, two empty rows and one message with two labels.
 """
 
 from __future__ import annotations
@@ -14,7 +22,10 @@ import random
 from pathlib import Path
 
 SEED = 20240611
-PER_CLASS = 160
+PER_CLASS = 125          # clear messages per team (technical, with no close pair, a few more)
+EXTRA = {"technical": 15}
+BORDERLINE_PER_PAIR = 40  # messages that touch both teams of a close pair
+MISLABELLED = 24          # rows given a neighbouring team by mistake
 OUT = Path(__file__).resolve().parent / "support_tickets.csv"
 
 SLOTS = {
@@ -39,6 +50,8 @@ SLOTS = {
               "the pickup point"],
     "email": ["my work email", "my old gmail", "a new email address", "my school email"],
     "n": ["3", "5", "two", "several", "10", "four"],
+    "reason": ["it is the wrong size", "it does not work", "I changed my mind", "it is not as described",
+               "it arrived too late", "I ordered two by mistake"],
 }
 
 TEMPLATES = {
@@ -86,7 +99,6 @@ TEMPLATES = {
         "Delivery of my {item} has been delayed {n} times now.",
         "Only part of my order came, the {item} is missing from the box.",
         "Do you ship to Canada? I want to send a {item} to my sister.",
-        "{carrier} returned my {item} to the warehouse, please send it again.",
         "How long does express shipping take for a {item}?",
         "The courier tried to deliver my {item} while I was home and left a note anyway.",
     ],
@@ -106,7 +118,50 @@ TEMPLATES = {
         "Can I download a copy of all the data in my account?",
         "I no longer have access to {email}, how do I recover my login?",
     ],
+    "returns": [
+        "I want to return the {item}, {reason}.",
+        "How do I send back my {item}? {reason}.",
+        "I sent the {item} back {days} ago and still have no refund.",
+        "Can I exchange the {item} for a different size?",
+        "The return label for my {item} does not print.",
+        "Is the return shipping free? I need to send back a {item}.",
+        "I dropped the {item} off with {carrier} for the return, when will you process it?",
+        "The {item} I returned was marked as not received by your warehouse.",
+        "Can I return a {item} I bought {days} ago? {reason}.",
+        "I would like to swap my {item} for another colour, how does the exchange work?",
+        "Your return portal says my {item} is not eligible for a return.",
+        "I got a {item} as a gift and want to exchange it.",
+        "Please send me a prepaid label so I can return the {item}.",
+    ],
 }
+
+# Messages that belong to both teams of a close pair: a real desk routes them either way.
+BORDERLINE = {
+    ("billing", "account"): [
+        "I paid {amount} for the {plan} but my account still says free version.",
+        "My {card} expired and now I cannot log in to my {plan}.",
+        "I was charged {amount} on an account I closed in {month}.",
+        "Why does my profile show the {plan} when I was billed for a different one?",
+        "I changed my email to {email} and now I get invoices for two accounts.",
+        "My account was suspended after the payment with my {card} failed.",
+        "Please remove my {card} from my profile and close the {plan}.",
+        "I cannot see my invoices since I changed my login to {email}.",
+    ],
+    ("shipping", "returns"): [
+        "The {item} came damaged, do I get a new one sent or do I have to return it?",
+        "{carrier} brought my {item} back to your warehouse, please sort it out.",
+        "I received the wrong {item}, how do I get the right one?",
+        "My {item} arrived {days} late and I do not need it any more.",
+        "The box with my {item} was crushed and the {item} is broken.",
+        "I refused the parcel with my {item} at the door, what happens now?",
+        "The replacement {item} you sent has not arrived and I already sent the old one back.",
+        "Half of my order is missing and the {item} that came is the wrong one.",
+    ],
+}
+
+# The team a person might pick by mistake for each team.
+NEIGHBOUR = {"billing": "account", "account": "billing", "shipping": "returns",
+             "returns": "shipping", "technical": "account"}
 
 OPENINGS = ["", "", "", "Hi, ", "Hello, ", "Hi there. ", "Good morning, ", "Hey, ", "Urgent: ",
             "Dear support, ", "Quick question: "]
@@ -116,6 +171,14 @@ CLOSINGS = ["", "", "", " Thanks.", " Thank you!", " Please help.", " Any update
 
 def _fill(template: str, rng: random.Random) -> str:
     return template.format(**{k: rng.choice(v) for k, v in SLOTS.items()})
+
+
+def _message(template: str, rng: random.Random) -> str:
+    body = _fill(template, rng)
+    opening = rng.choice(OPENINGS)
+    if opening.endswith(", "):  # "Hi, where is ..." reads like a person typed it
+        body = body[0].lower() + body[1:]
+    return _noise(opening + body + rng.choice(CLOSINGS), rng)
 
 
 def _noise(text: str, rng: random.Random) -> str:
@@ -139,18 +202,25 @@ def _noise(text: str, rng: random.Random) -> str:
 def make_rows(seed: int = SEED) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     rows: list[tuple[str, str]] = []
-    for label, templates in TEMPLATES.items():
-        seen: set[str] = set()
-        while len(seen) < PER_CLASS:
-            body = _fill(rng.choice(templates), rng)
-            opening = rng.choice(OPENINGS)
-            if opening.endswith(", "):  # "Hi, where is ..." reads like a person typed it
-                body = body[0].lower() + body[1:]
-            text = _noise(opening + body + rng.choice(CLOSINGS), rng)
+    seen: set[str] = set()
+
+    def add(templates, labels, count):
+        added = 0
+        while added < count:
+            text = _message(rng.choice(templates), rng)
             if text not in seen:
                 seen.add(text)
-                rows.append((text, label))
+                rows.append((text, rng.choice(labels)))
+                added += 1
+
+    for label, templates in TEMPLATES.items():
+        add(templates, [label], PER_CLASS + EXTRA.get(label, 0))
+    for pair, templates in BORDERLINE.items():
+        add(templates, list(pair), BORDERLINE_PER_PAIR)
     rng.shuffle(rows)
+    # A person's slips: a few rows carry the neighbouring team.
+    for i in rng.sample(range(len(rows)), MISLABELLED):
+        rows[i] = (rows[i][0], NEIGHBOUR[rows[i][1]])
     # Imperfections for the quality report: five repeated messages, two empty texts, one conflict.
     for i in range(5):
         rows.insert(rng.randrange(len(rows)), rows[i * 7])

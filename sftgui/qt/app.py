@@ -24,6 +24,9 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("sftgui")
     app.setDesktopFileName("sftgui")  # matches resources/sftgui.desktop (Wayland finds the icon by it)
     app.setWindowIcon(app_icon())
+    from sftgui.qt.style import apply_style
+
+    apply_style(app)
     return app
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
+from sftgui.qt.accessibility import name_controls
 from sftgui.qt.context import AppContext
 from sftgui.qt.icons import icon, step_icon
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         self._build_menus()
+        name_controls(self.findChild(QToolBar, "projectToolbar"))
         self.workspace_label = QLabel()
         self.statusBar().addPermanentWidget(self.workspace_label)
 
@@ -141,10 +143,12 @@ class MainWindow(QMainWindow):
         page.stateChanged.connect(self.update_states)
         if key == "welcome":
             page.sampleRequested.connect(self.create_sample_project)
+            page.sampleTaskRequested.connect(self.create_sample_project)
             page.newProjectRequested.connect(self.new_project)
             page.openWorkspaceRequested.connect(self.choose_workspace)
         if self.ctx.ws is not None and index == current:
             self._refresh(page)
+        name_controls(page)
         return page
 
     def _build_next_page(self) -> None:
@@ -227,6 +231,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             dialogs.show_error(self, str(exc))
         page.stateChanged.emit()
+        name_controls(page)  # what the refresh added (a row of buttons, a list) is named too
 
     def update_states(self) -> None:
         """The sidebar's tick / warning per step (a badge on the step's icon), with the reason in the tooltip."""
@@ -310,10 +315,10 @@ class MainWindow(QMainWindow):
         self.ctx.set_project(project)
         self.show_step("model")
 
-    def create_sample_project(self) -> None:
-        from sftgui.qt.sample import start_sample_project
+    def create_sample_project(self, task: str | None = None) -> None:
+        from sftgui.qt.sample import TEXT_TASK, start_sample_project
 
-        start_sample_project(self.ctx, self)
+        start_sample_project(self.ctx, self, task or TEXT_TASK)
 
     # -- about, geometry, closing ---------------------------------------------------------------
     def show_about(self) -> None:

@@ -1,5 +1,6 @@
 """`make screenshots`: render every page of the real window (sample project, two short trainings of the
-bundled model, plots with data) into PNG files. `python -m sftgui.qt.screenshots OUT_DIR`."""
+bundled model, plots with data, the Train page with Advanced open) into PNG files at 1280x800.
+`python -m sftgui.qt.screenshots OUT_DIR`; with `QT_SCALE_FACTOR=2` the same pages at 200%."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 SIZE = (1280, 800)
 
 
-def wait(app, done, timeout: float = 600) -> None:
+def wait(app, done, timeout: float = 1800) -> None:
     end = time.monotonic() + timeout
     while not done():
         if time.monotonic() > end:
@@ -59,30 +60,31 @@ def main(out_dir: str) -> int:
         ctx = window.ctx
         ctx.set_project(make_sample_project(ctx.ws))
         shoot("model")
-        data = window.page("data")
-        from sftgui.qt.sample import sample_csv
-
-        data.set_file(sample_csv())
-        wait(app, lambda: data.import_button.isEnabled())
-        shoot("data")
+        shoot("data")  # what "Try the sample project" lands on: the project's rows
         label = window.page("label")
         window.show_step("label")
         label.check_quality()
         wait(app, lambda: label.quality_button.isEnabled())
         shoot("label")
         train = window.page("train")
-        for lr in (1e-4, 3e-5):  # two short runs (80 steps) of the bundled model: v1 and v2
+        # two short runs of the bundled model (80 steps; SFTGUI_SCREENSHOT_STEPS fewer on a busy machine)
+        steps = int(os.environ.get("SFTGUI_SCREENSHOT_STEPS", "80"))
+        for lr in (1e-4, 3e-5):
             window.show_step("train")
             train.plot.clear()  # the page's Start does this; we launch with our own short config
-            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=80,
-                                             eval_steps=16, log_steps=2, learning_rate=lr, max_length=32)
+            config = TrainConfig.from_preset("quick", project=ctx.project.name, model="bundled", max_steps=steps,
+                                             eval_steps=max(2, steps // 5), log_steps=max(1, steps // 40),
+                                             learning_rate=lr, max_length=32)
             train._launch(training_task(ctx.ws, config))
             wait(app, lambda: train.job is None)
+        train.settings.advanced.setChecked(True)  # the widest the page gets: nothing may be cut off
         shoot("train")
         versions = window.page("versions")
         window.show_step("versions")
-        versions.table.selectRow(0)
-        versions.make_production(reason="first release")
+        from sftgui.core import versions as stored  # the page's button asks why in a dialog
+
+        stored.rollback(ctx.ws, ctx.project, versions.versions[0], reason="first release")
+        versions.refresh()
         versions.table.selectRow(1)
         versions.details.setCurrentIndex(1)
         shoot("versions")

@@ -70,7 +70,7 @@ def test_the_augmentation_panel_previews_the_projects_pictures_and_follows_the_s
 
     page = _train_page(window, pics_project)
     settings = page.settings
-    assert [settings.preset.itemData(i) for i in range(settings.preset.count())] == ["quick", "balanced", "thorough"]
+    assert [settings.preset.itemData(i) for i in range(settings.preset.count())] == ["quick", "balanced", "thorough", "custom"]
     assert "last layer" in settings.preset_help.text()  # the picture task's Quick, not the text one's
     panel = settings.augment
     assert panel is not None and not panel.isVisible()  # inside Advanced, which starts closed

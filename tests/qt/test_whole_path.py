@@ -41,7 +41,7 @@ def test_new_user_whole_path(window, qtbot, tiny_model_dir, tmp_path):
     ctx = window.ctx
     # 1. First run: the sample project (its data is imported in a worker).
     welcome = window.pages[0]
-    assert "account, billing, shipping and technical" in welcome.sample_button.description()
+    assert "account, billing, returns, shipping and technical" in welcome.sample_button.description()
     click(qtbot, welcome.sample_button)
     qtbot.waitUntil(lambda: ctx.project is not None and window.stack.currentWidget().key == "data", timeout=60_000)
     _no_error_dialog(window)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -42,17 +41,15 @@ class Page(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 12)
         heading = QLabel(self.title)
-        font = QFont(heading.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        heading.setFont(font)
+        heading.setObjectName("pageTitle")  # size and weight: resources/style/app.qss
         heading.setAccessibleName(self.title)
+        self.heading = heading
         outer.addWidget(heading)
         if self.blurb:
             blurb = QLabel(self.blurb)
             self.blurb_label = blurb  # a page whose words depend on the project's task changes it
+            blurb.setObjectName("pageBlurb")
             blurb.setWordWrap(True)
-            blurb.setForegroundRole(blurb.foregroundRole())
             outer.addWidget(blurb)
         content = QWidget()
         self.body = QVBoxLayout(content)

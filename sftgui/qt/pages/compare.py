@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sftgui.qt import dialogs
+from sftgui.qt import dialogs, plain
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
@@ -60,8 +60,10 @@ class ComparePage(Page):
         self.matrices = QWidget()
         self.matrices_layout = QHBoxLayout(self.matrices)
         self.config_diff = QPlainTextEdit()
+        self.config_diff.setAccessibleName("Settings that differ")
         self.config_diff.setReadOnly(True)
         self.predictions = QTextBrowser()  # plain lines; for pictures, each example with its thumbnail
+        self.predictions.setAccessibleName("Examples the versions answer differently")
         self.predictions.setObjectName("predictionDiff")
         for widget, name in ((self.metrics, "Scores"), (self.predictions, "Predictions that changed"),
                              (self.curves, "Curves"), (self.matrices, "Confusion matrices"),
@@ -134,8 +136,10 @@ class ComparePage(Page):
         self.choices.clear()
         if self.ctx.project is None:
             return
+        rows_of = plain.snapshot_rows(self.ctx.ws, self.ctx.project)
         for v in versions.list_versions(self.ctx.ws, self.ctx.project):
-            item = QListWidgetItem(f"{v.ref}   accuracy {pct(v.metrics.get('accuracy'))}")
+            item = QListWidgetItem(plain.version_title(v, rows_of.get(v.snapshot_id)))
+            item.setToolTip(f"{v.ref}: accuracy {pct(v.metrics.get('accuracy'))} on its test examples")
             item.setData(Qt.ItemDataRole.UserRole, v.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             wanted = v.id in self.ctx.compare_selection

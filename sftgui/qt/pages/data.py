@@ -15,16 +15,20 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QWidget,
 )
 
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.plain import when
 
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.xls *.jsonl *.json *.parquet *.zip);;All files (*)"
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16")
 DELIMITERS = {"auto": None, "comma ,": ",", "semicolon ;": ";", "tab": "\t", "bar |": "|"}
 NONE = "(none)"
+PREVIEW_ROWS = 200  # rows of the project shown when no file is being imported
+SPLIT_WORDS = {"train": "learn from", "validation": "check during training", "test": "test"}
 
 
 def import_task(ws, project, path, options):
@@ -61,7 +65,9 @@ class DataPage(Page):
         row.addWidget(self.file_label, 1)
         self.body.addLayout(row)
 
-        form = QFormLayout()
+        self.file_form = QWidget()  # the columns and reading options: shown once a file is chosen
+        form = QFormLayout(self.file_form)
+        form.setContentsMargins(0, 0, 0, 0)
         self.text_col, self.label_col, self.split_col = QComboBox(), QComboBox(), QComboBox()
         self.text_col.setToolTip("The column with the texts the model reads.")
         self.label_col.setToolTip("The column with the right answer for each text (empty cells are fine).")
@@ -80,8 +86,14 @@ class DataPage(Page):
         enc_row.addWidget(QLabel("Separator:"))
         enc_row.addWidget(self.delimiter)
         enc_row.addStretch(1)
-        form.addRow("&Encoding:", enc_row)
-        self.body.addLayout(form)
+        encoding_label = QLabel("&Encoding:")  # a label for a row of widgets needs its buddy set by hand
+        encoding_label.setBuddy(self.encoding)
+        separator_label = enc_row.itemAt(1).widget()
+        separator_label.setText("Se&parator:")
+        separator_label.setBuddy(self.delimiter)
+        form.addRow(encoding_label, enc_row)
+        self.file_form.setVisible(False)
+        self.body.addWidget(self.file_form)
         self.encoding.activated.connect(self.load_preview)
         self.delimiter.activated.connect(self.load_preview)
 
@@ -89,12 +101,14 @@ class DataPage(Page):
         self.preview.setObjectName("previewTable")
         self.preview.setMinimumHeight(160)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview.setWordWrap(False)  # one line per row; the whole text is in the cell's tooltip
         self.body.addWidget(self.preview, 1)
 
         actions = QHBoxLayout()
         self.import_button = QPushButton("Import these rows")
         self.import_button.setObjectName("importButton")
         self.import_button.setEnabled(False)
+        self.import_button.setVisible(False)  # with the reading options, once a file is chosen
         self.import_button.clicked.connect(self.start_import)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -105,7 +119,7 @@ class DataPage(Page):
         actions.addWidget(self.progress, 1)
         actions.addWidget(self.cancel_button)
         self.body.addLayout(actions)
-        self.body.addWidget(QLabel("Frozen snapshots (made when you train; each is kept unchanged):"))
+        self.body.addWidget(QLabel("Copies of the data, one kept for each training (they never change):"))
         self.snapshots = QListWidget()
         self.snapshots.setObjectName("snapshotList")
         self.snapshots.setMaximumHeight(110)
@@ -129,11 +143,36 @@ class DataPage(Page):
 
         self.rows_in_draft = labelling.count_rows(self.ctx.ws, self.ctx.project)
         self.takes = snapshots.what_a_snapshot_takes(self.ctx.ws, self.ctx.project)["sentence"]
+        if self.path is None:  # nothing being imported: show what the project holds already
+            self._show_project_rows()
         for snap in reversed(snapshots.list_snapshots(self.ctx.ws, self.ctx.project)):
-            splits = ", ".join(f"{k} {v}" for k, v in snap.split_counts.items())
-            item = QListWidgetItem(f"Snapshot {snap.id}: {snap.rows:,} rows ({splits}) — {snap.created_at[:16]}")
-            item.setToolTip(snapshots.left_out_sentence({**snap.meta, "rows": snap.rows}))
+            splits = ", ".join(f"{v:,} to {SPLIT_WORDS.get(k, k)}" for k, v in snap.split_counts.items())
+            item = QListWidgetItem(f"{when(snap.created_at)}: {snap.rows:,} examples ({splits})")
+            item.setToolTip(f"Snapshot {snap.id}. " + snapshots.left_out_sentence({**snap.meta, "rows": snap.rows}))
             self.snapshots.addItem(item)
+
+    def _show_project_rows(self) -> None:
+        """The first rows already in the project (e.g. the sample's), so the page never looks empty
+        when there is data."""
+        from sftgui.core.data import labelling
+
+        self.preview.clear()
+        if not self.rows_in_draft:
+            self.preview.setRowCount(0)
+            self.preview.setColumnCount(0)
+            self.file_label.setText("No file chosen.")
+            return
+        progress = labelling.progress(self.ctx.ws, self.ctx.project)
+        self.file_label.setText(f"This project holds {self.rows_in_draft:,} examples ({progress.labelled:,} with a "
+                                f"label). Open a file to add more.")
+        rows = labelling.fetch_rows(self.ctx.ws, self.ctx.project, limit=PREVIEW_ROWS)
+        self.preview.setColumnCount(2)
+        self.preview.setHorizontalHeaderLabels(["text", "label"])
+        self.preview.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            self.preview.setItem(r, 0, _cell(row.text))
+            self.preview.setItem(r, 1, _cell(row.label))
+        _fit_columns(self.preview)
 
     # -- choosing and previewing a file ----------------------------------------------------------
     def choose_file(self) -> None:
@@ -153,6 +192,8 @@ class DataPage(Page):
 
     def set_file(self, path: Path) -> None:
         self.path = path
+        self.file_form.setVisible(True)
+        self.import_button.setVisible(True)
         self.file_label.setText(str(path))
         self.load_preview()
 
@@ -181,7 +222,8 @@ class DataPage(Page):
         self.preview.setRowCount(len(pv.rows))
         for r, rec in enumerate(pv.rows):
             for c, col in enumerate(pv.columns):
-                self.preview.setItem(r, c, QTableWidgetItem("" if rec.get(col) is None else str(rec.get(col))))
+                self.preview.setItem(r, c, _cell(rec.get(col)))
+        _fit_columns(self.preview)
         for combo, key, optional in ((self.text_col, "text_col", False), (self.label_col, "label_col", True),
                                      (self.split_col, "split_col", True)):
             combo.clear()
@@ -204,6 +246,7 @@ class DataPage(Page):
         for w in (self.progress, self.cancel_button):
             w.setVisible(True)
         self.import_button.setEnabled(False)
+        self.status_label.setText("Importing…")
         self.ctx.jobs.start("import", import_task(self.ctx.ws, self.ctx.project, self.path, options),
                             on_progress=self._progress, on_done=self._imported, on_failed=self._import_failed)
 
@@ -226,3 +269,17 @@ class DataPage(Page):
             w.setVisible(False)
         self.import_button.setEnabled(self.path is not None)
         self.status_label.setText(message)
+
+
+def _cell(value) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if value is None else str(value))
+    item.setToolTip(item.text() if len(item.text()) > 60 else "")
+    return item
+
+
+def _fit_columns(table: QTableWidget, widest: int = 640) -> None:
+    """Each column as wide as its contents, at most `widest` px, so a long text column does not push
+    the others out of sight."""
+    table.resizeColumnsToContents()
+    for c in range(table.columnCount()):
+        table.setColumnWidth(c, min(table.columnWidth(c), widest))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -17,10 +19,10 @@ from PySide6.QtWidgets import (
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.plain import FORMAT_HELP, FORMAT_WORDS
 from sftgui.qt.pages.versions import fill_version_combo
 
-FORMATS = (("hf", "Model folder (Hugging Face format)"), ("zip", "Zip file of that folder"),
-           ("onnx", "ONNX (for other programs and languages)"))
+FORMATS = tuple((key, FORMAT_WORDS[key]) for key in ("hf", "zip", "onnx"))
 
 
 class ExportPage(Page):
@@ -39,6 +41,8 @@ class ExportPage(Page):
         self.format = QComboBox()
         for key, text in FORMATS:
             self.format.addItem(text, key)
+            self.format.setItemData(self.format.count() - 1, FORMAT_HELP[key], Qt.ItemDataRole.ToolTipRole)
+        self.format.setToolTip("What kind of file to make. Hover an entry to see who can use it.")
         self.dest = QLineEdit()
         self.dest.setObjectName("exportDest")
         self.dest.setPlaceholderText("Where to save it")
@@ -52,7 +56,9 @@ class ExportPage(Page):
         self.force = QCheckBox("Replace it if it exists")
         form.addRow("&Version:", self.version)
         form.addRow("&Format:", self.format)
-        form.addRow("&Save to:", row)
+        save_to = QLabel("&Save to:")  # a label for a row of widgets needs its buddy set by hand
+        save_to.setBuddy(self.dest)
+        form.addRow(save_to, row)
         form.addRow("", self.force)
         self.body.addLayout(form)
         actions = QHBoxLayout()
@@ -122,6 +128,7 @@ class ExportPage(Page):
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
+        self.status_label.setText("Exporting…")  # the last export's "Exported to …" is not this one
         self.ctx.jobs.start("export", task, on_progress=self._progress, on_done=self._done, on_failed=self._failed)
 
     def _may_replace(self, ws, out: Path, fmt: str, force: bool) -> bool | None:

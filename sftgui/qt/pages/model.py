@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.plain import model_name
 
 COLUMNS = ("Model", "Where from", "Size", "Parameters", "Language", "Licence", "Can be used?")
 KINDS = {"bundled": "comes with sftgui", "folder": "a folder you added", "hf-cache": "downloaded before",
@@ -88,7 +89,7 @@ class ModelPage(Page):
     def state(self) -> StepState:
         if self.ctx.project is None:
             return StepState()
-        return StepState(done=True, summary=f"Training starts from: {self.ctx.model_ref()}")
+        return StepState(done=True, summary=f"Training starts from {model_name(self.ctx.model_ref())}.")
 
     def refresh(self) -> None:
         from sftgui.core import catalog

@@ -25,6 +25,8 @@ from sftgui.errors import UserError
 from sftgui.qt import dialogs
 from sftgui.qt.heavy import load_heavy
 from sftgui.qt.pages.base import Page, StepState
+from sftgui.qt.plain import model_name
+from sftgui.qt.widgets.details import Details
 from sftgui.qt.widgets.loss_plot import LossPlot
 from sftgui.qt.widgets.train_settings import TrainSettings
 
@@ -72,6 +74,9 @@ class TrainPage(Page):
 
         settings_scroll = QScrollArea()
         settings_scroll.setWidgetResizable(True)
+        # The settings wrap to the column's width: never a sideways scroll bar (1280x800, 200%).
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.settings = TrainSettings()
         settings_scroll.setWidget(self.settings)
         settings_scroll.setMinimumWidth(340)
@@ -116,9 +121,15 @@ class TrainPage(Page):
         self.fast_label.setWordWrap(True)
         info.addWidget(self.eta_label, 0, 0)
         info.addWidget(self.speed_label, 0, 1)
-        info.addWidget(self.device_label, 1, 0)
-        info.addWidget(self.memory_label, 1, 1)
-        info.addWidget(self.fast_label, 2, 0, 1, 2)
+        # The technical side (device, precision, memory, the fast paths, steps) folds away.
+        self.details = Details("Details")
+        self.details.setObjectName("trainDetails")
+        self.details.label.setToolTip("How this training runs: the device and number precision, the memory it "
+                                      "uses, the speed-ups that are on, and how many learning steps it takes.")
+        for label in (self.device_label, self.memory_label, self.fast_label):
+            label.setWordWrap(True)
+            self.details.add_widget(label)
+        info.addWidget(self.details, 1, 0, 1, 2)
 
         self.plot = LossPlot()
         self.log = QPlainTextEdit()
@@ -162,8 +173,10 @@ class TrainPage(Page):
             self.model_label.setText("Open or create a project first.")
         else:
             self.settings.set_task(self.ctx.project.task, ws=self.ctx.ws, project=self.ctx.project)
-            what = "Continue training" if self.ctx.continue_from else "Start from"
-            self.model_label.setText(f"<b>{what}:</b> {self.ctx.model_ref()}")
+            what = "Continues training" if self.ctx.continue_from else "Learns from"
+            ref = self.ctx.model_ref()
+            self.model_label.setText(f"<b>{what}:</b> {model_name(ref)}")
+            self.model_label.setToolTip(f"Model: {ref}")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -187,6 +200,9 @@ class TrainPage(Page):
         self.plot.clear()
         self.log.clear()
         self.last_run = self.last_version = None
+        for label in (self.speed_label, self.device_label, self.memory_label, self.fast_label):
+            label.clear()  # nothing of the last run's figures stays on screen
+        self.details.set_lines([])
         self._launch(training_task(self.ctx.ws, config))
 
     def resume(self) -> None:
@@ -224,47 +240,50 @@ class TrainPage(Page):
             self.total_steps = e.total_steps
             self.progress.setRange(0, max(1, e.total_steps))
             self.progress.setValue(e.resumed_from_step)
-            self.device_label.setText(f"Device: {e.device} ({e.precision})")
+            self.device_label.setText(f"Device: {e.device} ({e.precision}). {e.total_steps} learning steps, "
+                                      f"{e.batch_size} examples each.")
             self.fast_label.setText("<br>".join(e.fast_paths))
-            self._say("Model is learning.")
-            self._log(f"Started: {e.train_rows} training and {e.validation_rows} validation examples, "
-                      f"{e.total_steps} steps, batch {e.batch_size}.")
+            self._say("The model is learning from your examples.")
+            self._log(f"Learning from {e.train_rows:,} examples; {e.validation_rows:,} others are kept aside "
+                      f"to check how well it does.")
         elif isinstance(e, ev.StepLogged):
             self.progress.setValue(e.step)
             self.plot.append("train_loss", e.step, e.loss)
             self.plot.append("learning_rate", e.step, e.learning_rate)
             self.eta_label.setText(f"Time left: {duration(e.eta_s)}")
             if e.samples_per_second:
-                self.speed_label.setText(f"Speed: {e.samples_per_second:.1f} examples/s")
+                rate = e.samples_per_second
+                self.speed_label.setText(f"Speed: {rate:.1f} examples a second" if rate < 10 else
+                                         f"Speed: {rate:.0f} examples a second")
         elif isinstance(e, ev.Evaluated):
             m = e.metrics
             self.plot.append("eval_loss", e.step, e.loss)
             if "accuracy" in m and "macro_f1" in m:  # a classifier's two curves
                 self.plot.append("eval_accuracy", e.step, m["accuracy"])
                 self.plot.append("eval_f1", e.step, m["macro_f1"])
-                said = f"accuracy {m['accuracy']:.1%}, F1 {m['macro_f1']:.3f}"
+                said = f"{m['accuracy']:.0%} right on the examples kept aside"
             else:
                 said = ", ".join(f"{k} {v:.4g}" for k, v in m.items())
-            self._log(f"Epoch {e.epoch:.1f}: {said} on held-out examples.")
+            self._log(f"After {e.epoch:.1f} passes over the examples: {said}.")
         elif isinstance(e, ev.ResourceUse):
             used = e.device_memory_used_bytes if e.device_memory_used_bytes is not None else e.process_ram_bytes
             total = f" of {e.device_memory_total_bytes / 2**30:.1f} GB" if e.device_memory_total_bytes else ""
             self.memory_label.setText(f"Memory: {used / 2**30:.2f} GB{total}")
         elif isinstance(e, ev.Paused):
-            self._say(f"Paused at step {e.step}. Press Resume to continue.")
+            self._say("Paused. Press Resume to continue.")
             self._update_buttons()
         elif isinstance(e, ev.Resumed):
-            self._say("Model is learning.")
+            self._say("The model is learning from your examples.")
             self._update_buttons()
         elif isinstance(e, ev.Retrying):
             self._log(f"{e.reason} Trying again with batches of {e.batch_size}.")
         elif isinstance(e, ev.CheckpointSaved):
-            self._log(f"Checkpoint saved at step {e.step}.")
+            self._log("Progress saved: if training stops now, Resume continues from here.")
         elif isinstance(e, ev.Finished):
             self.progress.setValue(self.progress.maximum())
             self.last_version = e.version
             acc = e.metrics.get("accuracy")
-            score = f" Accuracy on test examples it never saw: {acc:.1%}." if acc is not None else ""
+            score = f" It sorts {acc:.0%} of the test examples it never saw correctly." if acc is not None else ""
             self._say(f"Done: {e.version} is ready.{score}")
             self._log(f"Finished in {duration(e.wall_s)}: {e.version}.")
             forgetting = e.metrics.get("forgetting") or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from PySide6.QtCore import Qt
@@ -25,10 +26,19 @@ from PySide6.QtWidgets import (
 
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
+from sftgui.qt import plain
 from sftgui.qt.pages.base import Page, StepState
-from sftgui.qt.widgets.loss_plot import LossPlot
+from sftgui.qt.widgets.details import Details
+from sftgui.qt.widgets.loss_plot import CURVES, LossPlot
 
-COLUMNS = ("Version", "Date", "Started from", "Data", "Accuracy", "F1", "Live as", "Tags")
+COLUMNS = ("Version", "Date", "Started from", "Examples", "Correct", "F1", "Live as", "Tags")
+COLUMN_HELP = ("The version's number: v1 is the first training.", "When the training finished.",
+               "The model the training began with: the built-in one, one you chose, or an earlier version.",
+               "How many examples it learned from (the frozen copy of the data it used).",
+               "The share of test examples, never seen in training, that it sorts correctly.",
+               "F1 (macro): like 'correct', but every label counts the same, so a rare label that is "
+               "always wrong pulls it down. 100% is perfect.",
+               "'production' marks the version in use.", "Your own tags.")
 # Names in the run's metric series -> the live plot's curve names.
 CURVE_NAMES = {"loss": "train_loss", "eval_loss": "eval_loss", "eval_accuracy": "eval_accuracy",
                "eval_macro_f1": "eval_f1", "learning_rate": "learning_rate"}
@@ -46,7 +56,8 @@ def show_curves(plot: LossPlot, curves: dict, *, suffix: str = "", colour: str |
         if key and points:
             xs, ys = zip(*points)
             if suffix:
-                plot.set_series(key + suffix, xs, ys, title=f"{name} {suffix.strip()}", colour=colour,
+                title = CURVES[key].title if key in CURVES else name
+                plot.set_series(key + suffix, xs, ys, title=f"{title} {suffix.strip()}", colour=colour,
                                 panel={"eval_accuracy": "scores", "eval_f1": "scores",
                                        "learning_rate": "lr"}.get(key, "loss"), dashed=dashed)
             else:
@@ -64,9 +75,12 @@ class VersionsPage(Page):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.versions = []
+        self.rows_of: dict[int, int] = {}  # snapshot id -> rows: "640 examples"
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("versionsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for c, tip in enumerate(COLUMN_HELP):
+            self.table.horizontalHeaderItem(c).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -103,12 +117,22 @@ class VersionsPage(Page):
 
         self.lineage = QTreeWidget()
         self.lineage.setHeaderLabels(["Lineage (continued from)"])
+        self.lineage.setAccessibleName("Which version continued from which")
         self.details = QTabWidget()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setObjectName("versionSummary")
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.summary_details = Details("Details")
+        self.summary_details.setObjectName("versionDetails")
+        summary_box = QWidget()
+        summary_layout = QVBoxLayout(summary_box)
+        summary_layout.addWidget(self.summary)
+        summary_layout.addWidget(self.summary_details)
+        summary_layout.addStretch(1)
         self.config_view = QPlainTextEdit()
         self.config_view.setReadOnly(True)
+        self.config_view.setAccessibleName("The version's training settings")
         self.curves = LossPlot()
         notes_box = QWidget()
         notes_layout = QVBoxLayout(notes_box)
@@ -124,7 +148,7 @@ class VersionsPage(Page):
         self.history = QPlainTextEdit()
         self.history.setReadOnly(True)
         self.history.setObjectName("aliasHistory")
-        self.details.addTab(self.summary, "Summary")
+        self.details.addTab(summary_box, "Summary")
         self.details.addTab(self.curves, "Curves")
         self.details.addTab(self.config_view, "Settings")
         self.details.addTab(notes_box, "Notes and tags")
@@ -173,14 +197,22 @@ class VersionsPage(Page):
         from sftgui.core import versions
 
         self._load()
+        self.rows_of = plain.snapshot_rows(self.ctx.ws, self.ctx.project) if self.ctx.project is not None else {}
         self.table.setRowCount(len(self.versions))
         for r, v in enumerate(self.versions):
-            cells = (f"v{v.number}" + (" (in trash)" if v.trashed_at else ""), v.created_at[:16].replace("T", " "),
-                     f"v{v.parent_number}" if v.parent_number else v.base_model.split("/")[-1],
-                     f"snapshot {v.snapshot_id}" if v.snapshot_id else "—", pct(v.metrics.get("accuracy")),
-                     pct(v.metrics.get("macro_f1")), " ".join(f"[{a}]" for a in v.aliases), ", ".join(v.tags))
+            examples = self.rows_of.get(v.snapshot_id)
+            cells = (f"v{v.number}" + (" (in trash)" if v.trashed_at else ""), plain.when(v.created_at),
+                     f"v{v.parent_number}" if v.parent_number else plain.model_name(v.base_model),
+                     f"{examples:,}" if examples else "—", plain.percent(v.metrics.get("accuracy")),
+                     plain.percent(v.metrics.get("macro_f1")), " ".join(f"[{a}]" for a in v.aliases),
+                     ", ".join(v.tags))
+            tips = {1: v.created_at, 2: v.base_model, 3: f"Data snapshot {v.snapshot_id}" if v.snapshot_id else "",
+                    4: pct(v.metrics.get("accuracy")), 5: pct(v.metrics.get("macro_f1"))}
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if tips.get(c):
+                    item.setToolTip(tips[c])
+                self.table.setItem(r, c, item)
         self.lineage.clear()
         items = {}
         for v in self.versions:
@@ -217,14 +249,22 @@ class VersionsPage(Page):
         self.trash_button.setText("Restore" if v.trashed_at else "Move to trash")
         self.purge_button.setVisible(bool(v.trashed_at))  # only what is in the trash can be deleted for good
         val = v.metrics.get("validation", {})
+        examples = self.rows_of.get(v.snapshot_id)
+        learned = f"learned from {examples:,} examples" if examples else "learned from your examples"
+        began = f"continued from v{v.parent_number}" if v.parent_number else f"began as {plain.model_name(v.base_model)}"
+        score = plain.score_words(v.metrics)
         self.summary.setText(
-            f"<h3>{v.ref}</h3><p>Started from <b>{v.base_model}</b>"
-            f"{f' (continued from v{v.parent_number})' if v.parent_number else ''}, "
-            f"trained on snapshot {v.snapshot_id}.</p>"
-            f"<p>On test examples it never saw: accuracy <b>{pct(v.metrics.get('accuracy'))}</b>, "
-            f"F1 <b>{pct(v.metrics.get('macro_f1'))}</b>. Validation accuracy {pct(val.get('accuracy'))}.</p>"
-            f"<p>Labels: {', '.join(v.labels)}. Weights: {v.weights_tensors} tensors, "
-            f"{v.weights_bytes / 2**20:.1f} MB.</p>")
+            f"<h3>{html.escape(plain.version_title(v, examples))}</h3>"
+            f"<p>It {began} and {learned}.</p>"
+            + (f"<p>On test examples it never saw it is <b>{score}</b>.</p>" if score else "")
+            + f"<p>It sorts texts into: {html.escape(', '.join(v.labels))}.</p>")
+        self.summary_details.set_lines([
+            f"Name: {v.ref}", f"Base model: {v.base_model}",
+            f"Data snapshot: {v.snapshot_id}" if v.snapshot_id else "",
+            f"Test accuracy {pct(v.metrics.get('accuracy'))}, F1 (macro) {pct(v.metrics.get('macro_f1'))}; "
+            f"validation accuracy {pct(val.get('accuracy'))}",
+            f"Weights: {v.weights_tensors} tensors, {v.weights_bytes / 2**20:.1f} MB (Hugging Face safetensors)",
+            f"Finished: {v.created_at}"])
         self.config_view.setPlainText(json.dumps(v.config, indent=2, sort_keys=True))
         self.notes.setPlainText(v.notes)
         self.tags.setText(", ".join(v.tags))
@@ -327,8 +367,10 @@ def fill_version_combo(combo, ctx) -> None:
     combo.clear()
     if ctx.project is None:
         return
+    rows_of = plain.snapshot_rows(ctx.ws, ctx.project)
     for v in reversed(versions.list_versions(ctx.ws, ctx.project)):
         live = "  [production]" if "production" in v.aliases else ""
-        combo.addItem(f"{v.ref}{live}", v.id)
+        combo.addItem(f"{plain.version_title(v, rows_of.get(v.snapshot_id))}{live}", v.id)
+        combo.setItemData(combo.count() - 1, v.ref, Qt.ItemDataRole.ToolTipRole)
     for vid in ctx.compare_selection[:1]:
         combo.setCurrentIndex(max(0, combo.findData(vid)))

@@ -51,6 +51,7 @@ CURVES = {
 # and the faint raw loss becomes a solid band over the smoothed line).
 BINS_PER_PIXEL = 1.0
 PANELS = {"loss": "Loss (lower is better)", "scores": "Scores on held-out data", "lr": "Learning rate"}
+PERCENT_PANELS = ("scores",)  # share-of-examples scores: drawn from 0 to 100%
 
 
 def _over(colour: QColor, background: QColor, alpha: float) -> QColor:
@@ -93,6 +94,15 @@ class _Axis(pg.AxisItem):
         return abs(mn - old_mn) * scale < px and abs(mx - old_mx) * scale < px
 
 
+class _PercentAxis(_Axis):
+    """A 0-1 score axis labelled in percent, 0% to 100%, as the rest of the app says scores."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setTicks([[(v / 5, f"{v * 20}%") for v in range(6)], [(v / 10, "") for v in range(11)]])
+        self.setStyle(hideOverlappingLabels=False)  # 0% and 100% sit on the ends: keep them
+
+
 class LossPlot(QWidget):
     def __init__(self, parent: QWidget | None = None, *, panels=("loss", "scores", "lr"), refresh_hz: float = 10):
         super().__init__(parent)
@@ -108,15 +118,25 @@ class LossPlot(QWidget):
         self._items: dict[str, pg.PlotDataItem] = {}
         self._dirty: set[str] = set()
         self._drawn: dict[str, tuple[int, tuple | None]] = {}  # points drawn, and for what view
+        self.legends: dict[str, pg.LegendItem] = {}
         for i, key in enumerate(panels):
-            axes = {side: _Axis(side) for side in ("left", "bottom")}
+            left = _PercentAxis if key in PERCENT_PANELS else _Axis
+            axes = {"left": left("left"), "bottom": _Axis("bottom")}
             plot = self.view.addPlot(row=0, col=i, title=PANELS[key], axisItems=axes)
             plot.setClipToView(True)
             plot.vb.sigXRangeChanged.connect(self._view_changed)  # zoom, pan, "A"
             plot.vb.sigResized.connect(self._view_changed)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "step")
-            plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+            if key in PERCENT_PANELS:
+                plot.setYRange(-0.06, 1.06, padding=0)
+                plot.vb.setLimits(yMin=-0.06, yMax=1.06)
+                plot.vb.enableAutoRange(axis="y", enable=False)
+            # The legend sits in its own row under the plot, never over the curves.
+            legend = pg.LegendItem(labelTextSize="8pt", colCount=1, verSpacing=-8)  # one column: never wider than its plot
+            legend.setLabelTextColor(self.palette().color(QPalette.ColorRole.Text))
+            self.view.addItem(legend, row=1, col=i)
+            self.legends[key] = legend
             self.plots[key] = plot
         self._smooth_acc = 0.0
         self._smooth_n = 0
@@ -151,7 +171,9 @@ class LossPlot(QWidget):
 
     def clear(self) -> None:
         for plot in self.plots.values():
-            plot.clear()  # removes the items and their legend entries
+            plot.clear()  # removes the items
+        for legend in self.legends.values():
+            legend.clear()
         self._buffers.clear()
         self._items.clear()
         self._dirty.clear()
@@ -231,8 +253,9 @@ class LossPlot(QWidget):
             if dashed:
                 pen.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
             kw = dict(symbol=spec.symbol, symbolSize=6, symbolBrush=spec.colour) if spec.symbol else {}
-            plot = self.plots.get(spec.panel) or next(iter(self.plots.values()))
-            self._items[name] = plot.plot([], [], pen=pen, name=spec.title, **kw)
+            panel = spec.panel if spec.panel in self.plots else next(iter(self.plots))
+            self._items[name] = self.plots[panel].plot([], [], pen=pen, **kw)
+            self.legends[panel].addItem(self._items[name], spec.title)
             buf = self._buffers[name] = SeriesBuffer()
         return buf
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -107,11 +108,17 @@ class TrainSettings(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow column puts fields under labels
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
+        self.preset.setAccessibleName("How thorough")
+        self._base = next(iter(self.presets))  # the preset the custom values started from
+        self._loading = False
         form.addRow("&How thorough:", self.preset)
         self.preset_help = QLabel()
+        self.preset_help.setObjectName("presetHelp")
         self.preset_help.setWordWrap(True)
+        self.preset_help.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
         form.addRow(self.preset_help)
         self.device = QComboBox()
         self.device.setObjectName("deviceCombo")
@@ -134,17 +141,21 @@ class TrainSettings(QWidget):
         self.advanced.setToolTip("Change the preset's settings one by one. Unchecked: the preset decides.")
         adv_form = QFormLayout(self.advanced)
         self.adv_form = adv_form
+        adv_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.fields: dict[str, QWidget] = {}
         for s in SETTINGS:
             widget = _editor(s)
             widget.setToolTip(s.tooltip)
             widget.setObjectName(f"setting_{s.name}")
             self.fields[s.name] = widget
+            widget.setAccessibleName(s.label)
+            _on_edit(widget, self._edited)
             label = QLabel(s.label + ":")
             label.setToolTip(s.tooltip)
             label.setBuddy(widget)
             adv_form.addRow(label, widget)
         self.advanced.toggled.connect(self._show_advanced)
+        self.advanced.toggled.connect(self._edited)
         layout.addWidget(self.advanced)
         layout.addStretch(1)
         self.preset.currentIndexChanged.connect(self._preset_changed)
@@ -179,6 +190,9 @@ class TrainSettings(QWidget):
         self.preset.clear()
         for key, preset in self.presets.items():
             self.preset.addItem(preset.title, key)
+        # "Custom": what the combo says once an Advanced value differs from the preset's.
+        self.preset.addItem(CUSTOM_TITLE, CUSTOM)
+        self._base = next(iter(self.presets))
         self.preset.blockSignals(False)
         self._preset_changed()
 
@@ -199,7 +213,15 @@ class TrainSettings(QWidget):
         if self.processes.maximum() > 1 and self.device.currentData() in ("auto", "cuda"):
             overrides["processes"] = self.processes.value()
         fixed.setdefault("task", self.task)
-        return TrainConfig.from_preset(self.preset.currentData(), **overrides, device=self.device.currentData(), **fixed)
+        return TrainConfig.from_preset(self.preset_key(), **overrides, device=self.device.currentData(), **fixed)
+
+    def preset_key(self) -> str:
+        """The preset the settings start from ("Custom" keeps the one it was made from)."""
+        key = self.preset.currentData()
+        return self._base if key == CUSTOM else key
+
+    def is_custom(self) -> bool:
+        return self.preset.currentData() == CUSTOM
 
     def values(self) -> dict:
         out = {s.name: _read(s, self.fields[s.name]) for s in SETTINGS}
@@ -211,12 +233,43 @@ class TrainSettings(QWidget):
         key = self.preset.currentData()
         if key is None:
             return
+        if key == CUSTOM:  # chosen by hand: the values are edited under Advanced
+            self.advanced.setChecked(True)
+            self._say_custom()
+            return
+        self._base = key
         self.preset_help.setText(self.presets[key].help)
         cfg = TrainConfig.from_preset(key, task=self.task).to_dict()
-        for s in SETTINGS:
-            _write(s, self.fields[s.name], cfg[s.name])
-        if self.augment is not None:
-            self.augment.set_values(cfg["augmentation"])
+        self._loading = True
+        try:
+            for s in SETTINGS:
+                _write(s, self.fields[s.name], cfg[s.name])
+            if self.augment is not None:
+                self.augment.set_values(cfg["augmentation"])
+        finally:
+            self._loading = False
+
+    def _edited(self, *_args) -> None:
+        """An Advanced value changed: the combo says "Custom" while the values differ from the
+        preset's, and goes back to the preset's name when they match again (or Advanced is off)."""
+        if self._loading:
+            return
+        preset = TrainConfig.from_preset(self._base, task=self.task).to_dict()
+        differs = self.advanced.isChecked() and any(
+            _read(s, self.fields[s.name]) != _comparable(s, preset[s.name]) for s in SETTINGS)
+        target = CUSTOM if differs else self._base
+        if self.preset.currentData() != target:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentIndex(self.preset.findData(target))
+            self.preset.blockSignals(False)
+        if differs:
+            self._say_custom()
+        else:
+            self.preset_help.setText(self.presets[self._base].help)
+
+    def _say_custom(self) -> None:
+        self.preset_help.setText(f"Your own settings, starting from {self.presets[self._base].title}. "
+                                 "Choose a preset to go back to its settings.")
 
     def _shown(self, name: str) -> bool:
         """Whether the task uses this setting (a picture task reads no text length)."""
@@ -227,6 +280,26 @@ class TrainSettings(QWidget):
             self.adv_form.setRowVisible(self.fields[s.name], on and self._shown(s.name))
         if self.augment is not None:
             self.adv_form.setRowVisible(self.augment, on)
+
+
+CUSTOM, CUSTOM_TITLE = "custom", "Custom"
+
+
+def _on_edit(w: QWidget, slot) -> None:
+    signal = {QSpinBox: "valueChanged", QDoubleSpinBox: "valueChanged", QComboBox: "currentIndexChanged",
+              QCheckBox: "toggled"}[type(w)]
+    getattr(w, signal).connect(slot)
+
+
+def _comparable(s: Setting, value):
+    """A preset's value as the editor reads it back (rounded to its decimals, a choice as text)."""
+    if s.kind == "int":
+        return int(value)
+    if s.kind == "float":
+        return round(float(value), s.decimals)
+    if s.kind == "choice":
+        return str(value)
+    return bool(value)
 
 
 def _editor(s: Setting) -> QWidget:
