@@ -10,6 +10,7 @@ moved probabilities by about 1e-2 (benchmarks/inference_speed.py), too far for t
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -48,7 +49,9 @@ def physical_cores() -> int:
         return os.cpu_count() or 1
 
 
+@functools.lru_cache(maxsize=1)
 def cpu_name() -> str:
+    """"CPU (2 cores, AVX-512 with bf16)": read once (the CPU does not change under a process)."""
     import torch
 
     cap = str(torch.backends.cpu.get_cpu_capability()).upper().replace("AVX512", "AVX-512")

@@ -216,7 +216,8 @@ class TryPage(Page):
         self.answer.setText(f"<b>{result['label']}</b> ({result['scores'][result['label']]:.0%} sure)")
         from sftgui.core.predict import runs_on
 
-        self.runs_on.setText(f"<small>{runs_on().capitalize()}</small>")
+        where = runs_on()
+        self.runs_on.setText(f"<small>{where[:1].upper()}{where[1:]}</small>")
         while self.bars.rowCount():
             self.bars.removeRow(0)
         for label, p in sorted(result["scores"].items(), key=lambda kv: -kv[1]):
