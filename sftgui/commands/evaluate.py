@@ -195,7 +195,7 @@ def _predict(args, ctx) -> int:
         from sftgui.core.predict import file_texts
 
         rows, texts = file_texts(args.file, args.column)  # the whole file is checked before any answer
-        answers = stream_predictions(ws, version, texts(), top_k=args.top_k, device=args.device)
+        answers = stream_predictions(ws, version, texts(), top_k=args.top_k, device=args.device, expected=rows)
     else:
         rows, answers = len(args.texts), predict_texts(ws, version, args.texts, top_k=args.top_k, device=args.device)
     import itertools

@@ -4,8 +4,10 @@ the Try it page share (training picks its own device, `core/training/hardware.py
 A GPU when there is one (CUDA, then Apple's MPS), else the CPU. `SFTGUI_INFERENCE_DEVICE=cpu`
 (or `sftgui predict --device cpu`) forces the CPU. On a CUDA GPU the model runs under fp16 autocast
 (fp16 keeps more digits than bf16; softmax and layer norms stay fp32); on the CPU and MPS it stays
-fp32, so a CPU prediction equals plain `pipeline()` on the export (issue 14) — bf16 on a bf16 CPU
-moved probabilities by about 1e-2 (benchmarks/inference_speed.py), too far for that promise.
+fp32, so a CPU prediction equals plain `pipeline()` on the export (issue 14). Measured on a bf16
+CPU (benchmarks/inference_speed.py): bf16 autocast was slower than fp32 for inference and changed
+the answer of 0.7% of texts; dynamic int8 changed 23%: neither is exact enough. Many texts on the
+CPU go through onnxruntime instead (the task's `cpu_predictor`, `core/predict.FAST_CPU_FROM`).
 """
 
 from __future__ import annotations

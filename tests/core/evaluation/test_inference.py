@@ -135,3 +135,34 @@ def test_predict_refuses_a_bad_top_k_before_work(ws, version):
 
     with pytest.raises(UserError):
         next(stream_predictions(ws, version, iter(TEXTS), top_k=0))
+
+
+def test_many_texts_on_the_cpu_go_through_onnxruntime_with_the_torch_answers(ws, version, monkeypatch):
+    from sftgui.core import predict
+    from sftgui.core.tasks.text_classification import onnx_predict
+
+    calls = []
+    real = onnx_predict.predict_proba
+    monkeypatch.setattr(onnx_predict, "predict_proba", lambda *a, **k: calls.append(len(a[2])) or real(*a, **k))
+    monkeypatch.setattr(predict, "FAST_CPU_FROM", 16)  # the real threshold is 2,000 texts
+    texts = TEXTS * 4
+    torch_answers = list(predict.stream_predictions(ws, version, iter(texts), device="cpu", chunk=12))
+    assert calls == []  # not told how many: torch
+    fast = list(predict.stream_predictions(ws, version, iter(texts), device="cpu", chunk=12, expected=len(texts)))
+    assert calls == [12, 12, 8]
+    assert [a["label"] for a in fast] == [a["label"] for a in torch_answers]
+    for a, b in zip(fast, torch_answers):
+        assert a["scores"] == pytest.approx(b["scores"], abs=1e-4)
+
+
+def test_when_onnxruntime_cannot_be_used_torch_answers(ws, version, monkeypatch):
+    from sftgui.core import predict
+    from sftgui.core.tasks.text_classification import export
+
+    def broken(*a, **k):
+        raise RuntimeError("this model does not export")
+
+    monkeypatch.setattr(export, "export_onnx", broken)
+    monkeypatch.setattr(predict, "FAST_CPU_FROM", 1)
+    answers = list(predict.stream_predictions(ws, version, iter(TEXTS), device="cpu", expected=len(TEXTS)))
+    assert [a["label"] for a in answers] == [a["label"] for a in predict.predict_texts(ws, version, TEXTS, device="cpu")]

@@ -1,5 +1,6 @@
-"""A text classifier's predictions through onnxruntime on its exported ONNX graph (the CPU
-inference benchmark's other side; see docs/readme/evaluation.md for which one sftgui uses).
+"""A text classifier's predictions through onnxruntime on its exported ONNX graph: sftgui's CPU
+path for many texts (`sftgui predict --file` of 2,000 texts or more), where it measured 3.6x the
+torch path (benchmarks/inference_speed.py; docs/readme/evaluation.md).
 
 Same batch policy and order as `predict.predict_proba`: batches of texts sorted by length, put back
 by index, softmax in float64 at the end.
@@ -7,6 +8,9 @@ by index, softmax in float64 at the end.
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -52,3 +56,24 @@ def predict_proba(session, tokenizer, texts: Sequence[str], *, batch_size: int =
     out = np.empty_like(probs)
     out[np.concatenate(index)] = probs
     return out
+
+
+def build_predictor(ws, version, tokenizer, max_length: int | None):
+    """texts -> probabilities on onnxruntime, the version's graph exported once for this process
+    (in a temporary folder: the workspace is not written), or None when that fails (the caller keeps
+    the torch path; the reason goes to the log)."""
+    from sftgui.core.tasks.text_classification.export import export_onnx
+    from sftgui.core.versions import materialize_version
+
+    folder = Path(tempfile.mkdtemp(prefix="sftgui-onnx-"))
+    try:
+        materialize_version(ws, version, folder / "model")
+        export_onnx(folder / "model", folder / "model.onnx")
+        session = open_session(folder / "model.onnx")  # holds the graph in memory from here on
+    except Exception:  # noqa: BLE001 - any failure (no onnxruntime, an unexportable model) keeps torch
+        logging.getLogger(__name__).warning("onnxruntime path unavailable for %s; predicting with torch",
+                                            getattr(version, "ref", version), exc_info=True)
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return lambda texts: predict_proba(session, tokenizer, list(texts), max_length=max_length)
