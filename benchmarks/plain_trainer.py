@@ -26,6 +26,7 @@ def train_plain(
     weight_decay: float | None = None,
     eval_each_epoch: bool = False,
     scheduler: str | None = None,
+    device: str = "cpu",
 ) -> dict:
     import numpy as np
     from datasets import Dataset
@@ -56,7 +57,7 @@ def train_plain(
         id2label=dict(enumerate(labels)),
         label2id=label2id,
     )
-    kwargs = {"num_train_epochs": epochs, "seed": seed, "bf16": bf16, "use_cpu": True, "save_strategy": "no",
+    kwargs = {"num_train_epochs": epochs, "seed": seed, "bf16": bf16, "use_cpu": device == "cpu", "save_strategy": "no",
               "eval_strategy": "no", "logging_strategy": "no", "report_to": "none", "disable_tqdm": True}
     if batch_size:
         kwargs["per_device_train_batch_size"] = batch_size

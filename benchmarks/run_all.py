@@ -26,6 +26,9 @@ MODULES = [
     "benchmarks.quick_preset",  # issue 5: Quick preset on the sample set
     "benchmarks.export_agreement",  # issue 14: pipeline() on an export equals sftgui predict
     "benchmarks.distributed_speed",  # issue 20: 2 torchrun processes vs 1
+    "benchmarks.inference_speed",  # issue 22: CPU inference, torch vs onnxruntime (and the GPU's, if any)
+    "benchmarks.memory_figures",  # issue 22: peak memory of inference (streamed) and training vs plain scripts
+    "benchmarks.gpu_training",  # issue 22: GPU training vs a plain Trainer (no rows without a GPU)
 ]
 
 

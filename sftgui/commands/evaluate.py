@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 from sftgui.commands import validate
@@ -29,7 +30,12 @@ def register(sub) -> None:
     cmp.add_argument("--json", action="store_true", help="print JSON: {versions, metrics, prediction_diff, ...}")
 
     pr = command("predict", "what a version says about some texts", _predict)
-    pr.add_argument("texts", metavar="TEXT", nargs="+")
+    pr.add_argument("texts", metavar="TEXT", nargs="*")
+    pr.add_argument("--file", metavar="PATH", help="predict every text of a table file (CSV, TSV, Excel, JSON lines, Parquet) with a "
+                    "'text' column (or --column); read and answered a chunk at a time")
+    pr.add_argument("--column", metavar="NAME", help="the CSV column that holds the texts (default: text)")
+    pr.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
+                    help="where the model runs (default: auto, a GPU when there is one)")
     pr.add_argument("--top-k", type=validate.count, metavar="K", help="show the K most likely labels (default: all)")
     pr.add_argument("--json", action="store_true", help="print JSON: [{text, label, scores}]")
 
@@ -175,14 +181,37 @@ def _compare(args, ctx) -> int:
 
 
 def _predict(args, ctx) -> int:
-    from sftgui.core.predict import predict_texts
+    from sftgui.core.predict import predict_texts, runs_on, stream_predictions
+    from sftgui.errors import UserError
 
+    if bool(args.texts) == bool(args.file):
+        raise UserError("Give the texts to predict, or a file of them with --file (not both).")
+    if args.column and not args.file:
+        raise UserError("--column names a column of the --file; give the file too.")
+    where = runs_on(args.device)  # refuses a device that is not here before any work
     ws = _workspace(ctx, writes_cache=False)
-    out = predict_texts(ws, _resolve(ws, args.version, args), args.texts, top_k=args.top_k)
-    if ctx.json:
-        ctx.emit_json(out)
+    version = _resolve(ws, args.version, args)
+    if args.file:
+        from sftgui.core.predict import file_texts
+
+        rows, texts = file_texts(args.file, args.column)  # the whole file is checked before any answer
+        answers = stream_predictions(ws, version, texts(), top_k=args.top_k, device=args.device, expected=rows)
+    else:
+        rows, answers = len(args.texts), predict_texts(ws, version, args.texts, top_k=args.top_k, device=args.device)
+    import itertools
+
+    answers = iter(answers)
+    first = next(answers)  # the model loads (or refuses) before anything is written
+    answers = itertools.chain([first], answers)
+    if ctx.json:  # one JSON list, written an answer at a time (a file's answers are never all held)
+        sys.stdout.write("[")
+        for i, o in enumerate(answers):
+            sys.stdout.write(",\n" if i else "\n")
+            sys.stdout.write(json.dumps(o, default=str, ensure_ascii=False))
+        sys.stdout.write("\n]\n")
         return 0
-    for o in out:
+    print(f"{where}; {rows:,} text{'s' if rows != 1 else ''}", file=sys.stderr)
+    for o in answers:
         if "answer" in o:  # a language model writes an answer
             ctx.say(o["answer"])
             continue

@@ -96,6 +96,9 @@ def evaluate_version(ws, version, snapshot_id: int | None = None, *, progress=No
             progress(0.2, f"Predicting {len(rows)} test rows")
         result = evaluate_model(model, processor, rows, version.labels, task=task,
                                 max_length=task.max_length(processor, version.config))
+        from sftgui.core.inference import choose
+
+        result["runs_on"] = choose().name  # where the model ran (absent: training's own predictions)
     result.update(version=version.ref, version_id=version.id, snapshot_id=snapshot_id, split="test")
     if not ws.readonly:  # a reader (e.g. while training holds the lock) computes without caching
         digest = ws.blobs.put_bytes(json.dumps(result, ensure_ascii=False).encode("utf-8"))

@@ -299,6 +299,11 @@ class Task(ABC):
         (a classifier's probabilities), or a list of dicts (a language model's generated answers:
         `{text, stopped, ...}`)."""
 
+    def cpu_predictor(self, ws, version, processor):
+        """A faster CPU stand-in for `predict` on many inputs (a callable inputs -> outputs), or None
+        (the default: `predict` itself). Text classifiers return one on onnxruntime (issue 22)."""
+        return None
+
     def max_length(self, processor, config: dict | None) -> int | None:
         """The input length a version predicts with: the one it was trained with."""
         return (config or {}).get("max_length") or None

@@ -68,6 +68,11 @@ class TryPage(Page):
         self.answer = QLabel()
         self.answer.setObjectName("tryAnswer")
         self.body.addWidget(self.answer)
+        self.runs_on = QLabel()  # "Runs on: GPU (NVIDIA ...)", filled with the first answer
+        self.runs_on.setObjectName("tryRunsOn")
+        self.runs_on.setToolTip("Where this page's predictions are computed. Set SFTGUI_INFERENCE_DEVICE=cpu "
+                                "before starting sftgui to keep them on the processor.")
+        self.body.addWidget(self.runs_on)
         self.bars_box = QWidget()
         self.bars = QFormLayout(self.bars_box)
         self.body.addWidget(self.bars_box)
@@ -209,6 +214,10 @@ class TryPage(Page):
         self.why.setEnabled(vid is not None and task_of(versions.get_version(self.ctx.ws, vid)).explanation is not None)
         self.why_text.setText("")
         self.answer.setText(f"<b>{result['label']}</b> ({result['scores'][result['label']]:.0%} sure)")
+        from sftgui.core.predict import runs_on
+
+        where = runs_on()
+        self.runs_on.setText(f"<small>{where[:1].upper()}{where[1:]}</small>")
         while self.bars.rowCount():
             self.bars.removeRow(0)
         for label, p in sorted(result["scores"].items(), key=lambda kv: -kv[1]):

@@ -17,6 +17,7 @@ def predict_proba(model, processor, inputs: Sequence, *, batch_size: int = DEFAU
     import numpy as np
     import torch
 
+    from sftgui.core import inference
     from sftgui.core.tasks.image_classification import images
     from sftgui.store.db import current_workspace
 
@@ -28,7 +29,7 @@ def predict_proba(model, processor, inputs: Sequence, *, batch_size: int = DEFAU
     was_training = model.training
     model.eval()
     dtype = next(model.parameters()).dtype
-    with torch.inference_mode():
+    with torch.inference_mode(), inference.autocast(model):  # fp16 on a CUDA GPU
         for start in range(0, len(inputs), batch_size):
             chunk = inputs[start : start + batch_size]
             pics = [images.open_input(ws, x) for x in chunk]

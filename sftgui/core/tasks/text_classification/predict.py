@@ -32,26 +32,27 @@ def max_length_for(tokenizer, config: dict | None = None) -> int:
 
 
 def predict_proba(model, tokenizer, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH,
-                  max_length: int | None = None):
+                  max_length: int | None = None, precision: str | None = None):
     """Class probabilities (float64 numpy), one row per text, in the order of `texts`.
 
     Texts are batched by length (less padding) and put back in place by index, never by position
-    in the batch stream.
+    in the batch stream. The model runs where it is (`core/inference.place`), under fp16 autocast
+    on a CUDA GPU; `precision` forces one (the benchmark's comparison).
     """
     import numpy as np
     import torch
+
+    from sftgui.core import inference
 
     n_classes = model.config.num_labels
     out = np.zeros((len(texts), n_classes), dtype=np.float64)
     if not len(texts):
         return out
     max_length = max_length or max_length_for(tokenizer)
-    order = np.argsort([len(t or "") for t in texts], kind="stable")
     was_training = model.training
     model.eval()
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+    with torch.inference_mode(), inference.autocast(model, precision):
+        for idx in inference.length_batches(texts, batch_size):
             enc = tokenizer([texts[i] or "" for i in idx], padding=True, truncation=True,
                             max_length=max_length, return_tensors="pt")
             enc = {k: v.to(model.device) for k, v in enc.items()}

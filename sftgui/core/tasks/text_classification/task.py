@@ -131,6 +131,11 @@ class TextClassification(Task):
 
         return predict_proba(model, processor, list(inputs), max_length=max_length)
 
+    def cpu_predictor(self, ws, version, processor):
+        from sftgui.core.tasks.text_classification.onnx_predict import build_predictor
+
+        return build_predictor(ws, version, processor, self.max_length(processor, version.config))
+
     def max_length(self, processor, config):
         from sftgui.core.tasks.text_classification.predict import max_length_for
 
