@@ -141,6 +141,9 @@ class Progress:
         elif isinstance(event, ev.Evaluated):
             self._line(f"  checked at step {event.step}: {_metrics_text(event.metrics)}"
                        + (f", loss {event.loss:.4f}" if event.loss is not None else ""))
+        elif isinstance(event, ev.Answered):
+            for a in event.answers:
+                self._line(f"    {_short(a['prompt'])} -> {_short(a['answer'])}")
         elif isinstance(event, ev.Preparing):
             self._line(f"{event.message}...")
         elif isinstance(event, (ev.Paused, ev.Resumed)):
@@ -176,6 +179,11 @@ class Progress:
 def _say(text: str, file=None) -> None:
     """print() for lines that hold names or texts: control characters escaped (validate.escape)."""
     print(validate.escape(text), file=file)
+
+
+def _short(text, width: int = 60) -> str:
+    text = " ".join(str(text or "").split())
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _duration(seconds: float) -> str:

@@ -317,6 +317,13 @@ class Task(ABC):
         """What `sftgui predict` and the playground show for one input: `{label, scores}`."""
         raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
 
+    def live_answers(self, model, processor, rows: dict[str, list]) -> list[dict] | None:
+        """What the training model answers now to a few fixed validation prompts, called after every
+        validation pass (the engine emits them as an `Answered` event): `[{row_id, prompt, answer,
+        reference}]`, or None for a task that does not write answers (the default). Quick: short,
+        greedy answers; `model` is the one being trained (leave it in the mode it came in)."""
+        return None
+
     def stream(self, model, processor, turns: list[dict], **options) -> str:
         """Generate an answer to a conversation (`[{role, content}]`) piece by piece: options are
         `on_text(piece)`, `should_stop()`, `max_new_tokens`, `temperature`, `top_p`; returns the

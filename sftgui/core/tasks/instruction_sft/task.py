@@ -204,6 +204,11 @@ class InstructionSFT(Task):
     def answer(self, labels, output, top_k):
         return {"answer": output["text"], "stopped": output["stopped"]}
 
+    def live_answers(self, model, processor, rows):
+        from sftgui.core.tasks.instruction_sft.generate import live_answers
+
+        return live_answers(model, processor, rows)
+
     def stream(self, model, processor, turns, **options):
         from sftgui.core.tasks.instruction_sft.generate import stream
 
