@@ -32,6 +32,9 @@ def register(sub) -> None:
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
     t.add_argument("--full", action="store_false", dest="lora", default=None,
                    help="train every weight instead of LoRA adapters (language models use LoRA by default)")
+    t.add_argument("--packing", action="store_true", default=None,
+                   help="language models: pack short examples together into rows of the maximum length "
+                        "(faster; each example still sees only itself)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
     t.add_argument("--augment", metavar="SPEC", help="image projects: e.g. 'flip,rotation=15,crop=0.8,scale=0.1,"
@@ -250,7 +253,7 @@ def _train(args, ctx) -> int:
     ws = ctx.workspace()
     overrides = {k: getattr(args, k) for k in ("epochs", "learning_rate", "batch_size", "max_length", "freeze",
                                                "lora", "seed", "device", "precision", "early_stopping",
-                                               "class_weights", "processes")}
+                                               "class_weights", "processes", "packing")}
     overrides["grad_accumulation"] = args.grad_accumulation
     task = _project_task(ws, args.project)
     if args.augment is not None:

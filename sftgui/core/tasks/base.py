@@ -99,6 +99,7 @@ class Task(ABC):
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
     augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
+    packs: ClassVar[bool] = False  # whether TrainConfig.packing applies (examples packed into full rows)
     thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
     explanation: ClassVar[str | None] = None  # what `explain` returns for the GUI: "words"; later "saliency"
 
@@ -129,6 +130,8 @@ class Task(ABC):
         """Refuse (UserError) settings this task cannot train with, before a run starts."""
         if getattr(config, "augmentation", None) and not self.augments:
             raise UserError(f"Augmentation is not available for {self.title} models.")
+        if getattr(config, "packing", False) and not self.packs:
+            raise UserError(f"Sequence packing is only for language models, not {self.title} models.")
 
     def thumbnail(self, ws, value) -> Path | None:
         """A small picture file of one input (a task with `thumbnails`), cached in the workspace."""

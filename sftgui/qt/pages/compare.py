@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
+from sftgui.qt.widgets.answer_compare import AnswerCompare
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
 from sftgui.core.tasks import registry
 from sftgui.qt.widgets.loss_plot import LossPlot
@@ -77,6 +78,7 @@ class ComparePage(Page):
         self.pictures.setMovement(QListWidget.Movement.Static)
         self.pictures.setWordWrap(True)
         self.body.addWidget(self.tabs, 1)
+        self.answers = AnswerCompare(ctx)  # language models: answers side by side and the blind vote
 
     def _show_pictures(self, result: dict) -> None:
         """The fixed / broken / still wrong examples as thumbnails with what each version said."""
@@ -102,6 +104,20 @@ class ComparePage(Page):
                                            f"was {ex['before']}, now {ex['after']}")
                     item.setData(Qt.ItemDataRole.UserRole, ex.get("row_id"))
                     self.pictures.addItem(item)
+
+    def _show_answers(self, result: dict) -> None:
+        """A task that writes answers: its answers tab (first) instead of the confusion matrices."""
+        writes = getattr(registry.get_task(result.get("task")), "playground", None) == "chat"
+        for widget, name, at in ((self.answers, "Answers and vote", 0), (self.matrices, "Confusion matrices", -1)):
+            index = self.tabs.indexOf(widget)
+            wanted = writes if widget is self.answers else not writes
+            if wanted and index < 0:
+                self.tabs.insertTab(at if at >= 0 else self.tabs.count(), widget, name)
+            elif not wanted and index >= 0:
+                self.tabs.removeTab(index)
+        if writes:
+            self.answers.show_result(result)
+            self.tabs.setCurrentWidget(self.answers)
 
     def state(self) -> StepState:
         return StepState(done=self.result is not None)
@@ -185,13 +201,14 @@ class ComparePage(Page):
             lines.append("")
         self.predictions.setPlainText("\n".join(lines))
         self._show_pictures(result)
+        self._show_answers(result)
         self.curves.clear()
         for i, ref in enumerate(refs):
             show_curves(self.curves, result["curves"].get(ref, {}), suffix=f" {ref}",
                         colour=PALETTE[i % len(PALETTE)], dashed=i > 0)
         while self.matrices_layout.count():
             self.matrices_layout.takeAt(0).widget().deleteLater()
-        for ref in refs:
+        for ref in (r for r in refs if r in result["confusion"]):
             cm = ConfusionMatrix(ref)
             cm.set_matrix(result["confusion"][ref]["labels"], result["confusion"][ref]["matrix"])
             self.matrices_layout.addWidget(cm)

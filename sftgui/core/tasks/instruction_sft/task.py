@@ -114,6 +114,17 @@ class InstructionSFT(Task):
 
         return data.tokenized(cache_root, snapshot_hash, model_dir, processor, rows, max_length)
 
+    packs = True
+
+    def augmenting(self, data, processor, config):
+        """With `packing`, the training split is packed (validation and test stay one example a row,
+        so their figures compare with unpacked runs)."""
+        if not getattr(config, "packing", False):
+            return data
+        from sftgui.core.tasks.instruction_sft.data import pack
+
+        return {**data, "train": pack(data["train"], int(config.max_length))}
+
     def collator(self, processor):
         from sftgui.core.tasks.instruction_sft.data import Collator
 
