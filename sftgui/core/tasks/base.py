@@ -101,6 +101,9 @@ class Task(ABC):
     augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
     packs: ClassVar[bool] = False  # whether TrainConfig.packing applies (examples packed into full rows)
     thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
+    # how the Label page edits one example: None (the label column), or "conversation" (its turns,
+    # read and written with `turns_of` / `text_of_turns`)
+    editor: ClassVar[str | None] = None
     explanation: ClassVar[str | None] = None  # what `explain` returns for the GUI: "words"; later "saliency"
 
     # == data ========================================================================================
@@ -125,6 +128,14 @@ class Task(ABC):
         `(id, input, label, split, flagged)`, added to the generic report; the label findings of
         the report apply only to a labelled task."""
         return []
+
+    def turns_of(self, text) -> list[dict]:
+        """The turns `[{role, content}]` of a draft cell (an `editor == "conversation"` task)."""
+        raise UserError(f"{self.title} examples are not conversations.")
+
+    def text_of_turns(self, turns: list[dict]) -> str:
+        """The draft cell holding these turns (the inverse of `turns_of`)."""
+        raise UserError(f"{self.title} examples are not conversations.")
 
     def check_config(self, config) -> None:
         """Refuse (UserError) settings this task cannot train with, before a run starts."""

@@ -56,6 +56,18 @@ class InstructionSFT(Task):
             return None, "empty"
         return (text,), None
 
+    editor = "conversation"
+
+    def turns_of(self, text):
+        from sftgui.core.tasks.instruction_sft import shapes
+
+        return shapes.from_text(text)
+
+    def text_of_turns(self, turns):
+        from sftgui.core.tasks.instruction_sft import shapes
+
+        return shapes.to_text(turns)
+
     def stratify_by(self, kept):
         return None  # no labels: a plain seeded shuffle
 
