@@ -206,7 +206,7 @@ def test_the_example_editor_edits_a_conversation_and_undo_takes_it_back(window, 
     answer = editor.turn_widgets[1][1]
     answer.setFocus()
     qtbot.keyClick(answer, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(answer, "hi there , your refund is on its way — the support team .")
+    qtbot.keyClicks(answer, "hi there , your refund is on its way - the support team .")  # QTest types ASCII
     _click(qtbot, editor.add_button)
     assert len(editor.turn_widgets) == 3 and editor.turn_widgets[2][0].currentData() == "user"
     qtbot.keyClicks(editor.turn_widgets[2][1], "thanks")
@@ -216,7 +216,7 @@ def test_the_example_editor_edits_a_conversation_and_undo_takes_it_back(window, 
     edited = labelling.rows_by_id(ws, project, [row.id])[row.id].text
     assert shapes.from_text(edited) == [
         {"role": "user", "content": "help with my refund please red one"},
-        {"role": "assistant", "content": "hi there , your refund is on its way — the support team ."},
+        {"role": "assistant", "content": "hi there , your refund is on its way - the support team ."},
         {"role": "user", "content": "thanks"}, {"role": "assistant", "content": "you are welcome"}]
     assert len(editor.turn_widgets) == 4  # the editor shows the saved example again
     _click(qtbot, editor.undo_button)

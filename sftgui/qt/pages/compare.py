@@ -128,8 +128,11 @@ class ComparePage(Page):
         self.choices.clear()
         if self.ctx.project is None:
             return
+        headline = registry.get_task(self.ctx.project.task).metrics[0]  # accuracy; a language model's loss
         for v in versions.list_versions(self.ctx.ws, self.ctx.project):
-            item = QListWidgetItem(f"{v.ref}   accuracy {pct(v.metrics.get('accuracy'))}")
+            value = v.metrics.get(headline.key)
+            shown = pct(value) if headline.percent or value is None else f"{value:.4g}"
+            item = QListWidgetItem(f"{v.ref}   {headline.title.lower()} {shown}")
             item.setData(Qt.ItemDataRole.UserRole, v.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             wanted = v.id in self.ctx.compare_selection

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from sftgui.qt import dialogs
 
+MAX_ROW_HEIGHT = 110  # pixels: about six lines
+
 
 def answer_table(result: dict) -> tuple[list[str], list[dict]]:
     """(version refs, rows `{row_id, prompt, reference, answers: {ref: text}}`) from a compare result,
@@ -91,6 +93,8 @@ class AnswerCompare(QWidget):
                 self.table.setItem(r, c, item)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
+        for r in range(self.table.rowCount()):  # a rambling answer stays a few lines tall (tooltip: all of it)
+            self.table.setRowHeight(r, min(self.table.rowHeight(r), MAX_ROW_HEIGHT))
         short = all((m.get("short_answers") for m in result["metrics"].values()))
         self.note.setText(f"{len(self.rows)} held-out prompts, answered by each version." + (
             "" if short else " The wanted answers are long, so the exact-answer rate says little here; "

@@ -10,7 +10,7 @@ token; what was said so far stays in the conversation."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -173,7 +173,7 @@ class ChatPanel(QWidget):
         self.streamed += piece
         cursor = self.view.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(piece)
+        cursor.insertText(piece, QTextCharFormat())  # the model's words in the plain weight
         self.view.setTextCursor(cursor)
         self.view.ensureCursorVisible()
 
@@ -195,13 +195,10 @@ class ChatPanel(QWidget):
         if not self.view.document().isEmpty():
             cursor.insertBlock()
             cursor.insertBlock()
-        bold = cursor.charFormat()
-        bold.setFontWeight(700)
-        plain = cursor.charFormat()
+        bold = QTextCharFormat()
+        bold.setFontWeight(QFont.Weight.Bold)
         cursor.insertText(f"{who}: ", bold)
-        cursor.setCharFormat(plain)
-        plain.setFontWeight(400)
-        cursor.insertText(text, plain)
+        cursor.insertText(text, QTextCharFormat())
         self.view.setTextCursor(cursor)
 
     def _update_buttons(self) -> None:

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 from sftgui.errors import UserError
 from sftgui.qt import dialogs
 
-ROLES = (("user", "Prompt (the user)"), ("assistant", "Answer (the model)"), ("system", "Instructions (system)"))
+ROLES = (("user", "Prompt"), ("assistant", "Answer"), ("system", "Instructions"))
+ROLE_HELP = ("Prompt: what the person asks. Answer: what the model should reply. Instructions: a system note "
+             "before the conversation (optional).")
 
 
 class ExampleEditor(QFrame):
@@ -40,6 +42,7 @@ class ExampleEditor(QFrame):
         self.turns_box = QWidget()
         self.grid = QGridLayout(self.turns_box)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setColumnStretch(1, 1)
         self.add_button = QPushButton("Add a turn")
         self.add_button.setObjectName("exampleAddTurn")
         self.add_button.setToolTip("Continue the conversation: another prompt or answer after the last one.")
@@ -120,10 +123,14 @@ class ExampleEditor(QFrame):
             for value, title in ROLES:
                 combo.addItem(title, value)
             combo.setCurrentIndex(max(0, combo.findData(turn.get("role"))))
+            combo.setToolTip(ROLE_HELP)
             edit = QPlainTextEdit(str(turn.get("content") or ""))
             edit.setObjectName(f"exampleTurn{i}")
             edit.setMaximumHeight(90)
+            edit.setMinimumWidth(160)
             self.grid.addWidget(combo, i, 0)
             self.grid.addWidget(edit, i, 1)
+            combo.show()  # children added to a shown widget stay hidden until shown
+            edit.show()
             self.turn_widgets.append((combo, edit))
         self.remove_button.setEnabled(self.row is not None and len(turns) > 2)

@@ -101,6 +101,7 @@ class LiveAnswers(QFrame):
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 label.setObjectName(("livePrompt", "liveAnswer", "liveWanted")[col])
                 self.grid.addWidget(label, i, col)
+                label.show()  # children added to a shown widget stay hidden until shown
                 self.answer_labels.append(label)
         for col in range(3):
             self.grid.setColumnStretch(col, 1)
