@@ -165,6 +165,7 @@ def test_compare_shows_answers_side_by_side_and_the_blind_vote_is_stored(window,
     first = answers.rows[0]
     assert table.item(0, 2).text() == first["answers"][v1.ref] and table.item(0, 3).text() == first["answers"][v2.ref]
     assert "No votes" in answers.win_rate.text()
+    assert f"{v1.ref} {v1.metrics['validation']['loss']:.3g}" in answers.note.text()
 
     _click(qtbot, answers.vote_button)
     dialog = answers.findChild(QDialog, "voteDialog")

@@ -99,11 +99,24 @@ class AnswerCompare(QWidget):
         self.note.setText(f"{len(self.rows)} held-out prompts, answered by each version." + (
             "" if short else " The wanted answers are long, so the exact-answer rate says little here; "
             "read the answers or vote."))
+        self.note.setText(self.note.text() + " " + self._validation_sentence(refs))
         self.first_label.setText(f"Vote between {refs[0]} and")
         self.other.clear()
         for ref in refs[1:]:
             self.other.addItem(ref)
         self.show_win_rate()
+
+    def _validation_sentence(self, refs) -> str:
+        """Each version's loss and perplexity on its own validation examples, as its training ended."""
+        from sftgui.core import versions
+
+        parts = []
+        for ref in refs:
+            val = (versions.resolve_version(self.ctx.ws, ref).metrics or {}).get("validation") or {}
+            if val.get("loss") is not None:
+                ppl = val.get("perplexity")
+                parts.append(f"{ref} {val['loss']:.3g}" + (f" (perplexity {ppl:.3g})" if ppl is not None else ""))
+        return f"Validation loss when training ended: {', '.join(parts)}." if parts else ""
 
     def _pair(self):
         from sftgui.core import versions
