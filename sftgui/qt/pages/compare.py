@@ -78,7 +78,10 @@ class ComparePage(Page):
         self.pictures.setMovement(QListWidget.Movement.Static)
         self.pictures.setWordWrap(True)
         self.body.addWidget(self.tabs, 1)
-        self.answers = AnswerCompare(ctx)  # language models: answers side by side and the blind vote
+        # language models: answers side by side and the blind vote (a tab only for them; parented so
+        # that it never outlives the window as a loose widget)
+        self.answers = AnswerCompare(ctx, parent=self)
+        self.answers.hide()
 
     def _show_pictures(self, result: dict) -> None:
         """The fixed / broken / still wrong examples as thumbnails with what each version said."""
