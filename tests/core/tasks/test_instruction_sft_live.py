@@ -41,9 +41,15 @@ def test_each_validation_pass_brings_the_answers_to_three_fixed_prompts(ws, lm_d
     prompts = [[x["prompt"] for x in a.answers] for a in answered]
     assert len(prompts[0]) == 3 and all(p == prompts[0] for p in prompts)  # the same three every time
     assert all(p.startswith("help with my") for p in prompts[0])
-    # the untrained model babbles; after ten passes it answers in the house style
-    assert not any(x["answer"].startswith("hi there ,") for x in answered[0].answers)
+    # after ten passes it answers in the house style
     assert all(x["answer"].startswith("hi there ,") for x in answered[-1].answers)
+    # the last answers are the final model's own: the version says the same, greedily
+    from sftgui.core.predict import loaded_version
+    from sftgui.core.tasks import get_task
+
+    model, tok = loaded_version(ws, result.version)
+    again = get_task(TASK).predict(model, tok, prompts[0], max_length=32)
+    assert [o["text"] for o in again] == [x["answer"] for x in answered[-1].answers]
     assert all(x["reference"].startswith("hi there ,") for x in answered[-1].answers)
     # and the events go out as JSON lines like every other
     assert json.loads(json.dumps(ev.to_dict(answered[-1])))["event"] == "Answered"
