@@ -52,6 +52,8 @@ def main() -> None:
     ap.add_argument("--test", type=int, default=60)
     ap.add_argument("--chars", type=int, default=300)
     ap.add_argument("--epochs", type=float, default=2)
+    ap.add_argument("--second-epochs", type=float, default=None,
+                    help="passes of the second version (default: --epochs); it shows what a later LoRA version adds")
     ap.add_argument("--workspace", default=None)
     args = ap.parse_args()
     print(f"machine: {describe()}")
@@ -79,7 +81,9 @@ def main() -> None:
     versions = []
     for seed in (0, 1):  # the second version shows what a later LoRA version adds
         config = TrainConfig.from_preset("quick", project=project.name, task=task.name, model="bundled",
-                                         snapshot_id=snap.id, epochs=args.epochs, seed=seed,
+                                         snapshot_id=snap.id, seed=seed,
+                                         epochs=args.epochs if seed == 0 or args.second_epochs is None
+                                         else args.second_epochs,
                                          extra={"max_new_tokens": 8})
         t0 = time.perf_counter()
         result = engine.run(config, ws=ws)
@@ -97,7 +101,9 @@ def main() -> None:
     print(json.dumps({"base_exact_match": base["exact_match"], "examples": base["examples"],
                       "versions": [{"ref": v.ref, "exact_match": v.metrics["test"]["exact_match"],
                                     "new_bytes": v.weights_new_bytes, "bytes": v.weights_bytes,
-                                    "wall_s": v.metrics["training"]["wall_s"]} for v in versions]}))
+                                    "wall_s": v.metrics["training"]["wall_s"],
+                                    "epochs": v.config["epochs"]} for v in versions],
+                      "base_answer_s": base_s, "train": args.train, "test": args.test, "chars": args.chars}))
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ class TrainConfig:
     # batch order (training/sampling.py). The Trainer's own grouping trains each stretch from the
     # longest to the shortest texts: on 540 drug reviews with bf16 it collapsed to the majority class.
     group_by_length: bool | str = "auto"
+    # language models: short examples laid end to end in rows of max_length tokens (each still its
+    # own sequence: position ids restart, no attention across examples; core/tasks/instruction_sft/data.py)
+    packing: bool = False
     # on-the-fly augmentation of the training split (image tasks: core/tasks/image_classification/augment.py)
     augmentation: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
@@ -179,6 +182,7 @@ class TrainConfig:
         need(self.device in DEVICES, f"Device must be one of {', '.join(DEVICES)}.")
         need(self.lora_r >= 1, "The LoRA rank must be at least 1.")
         need(self.group_by_length in (True, False, "auto"), "Length-grouped batches must be on, off or auto.")
+        need(isinstance(self.packing, bool), "Packing must be on or off.")
         need(isinstance(self.augmentation, dict), "Augmentation settings must be a mapping of name to value.")
         return self
 

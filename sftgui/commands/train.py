@@ -32,6 +32,9 @@ def register(sub) -> None:
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
     t.add_argument("--full", action="store_false", dest="lora", default=None,
                    help="train every weight instead of LoRA adapters (language models use LoRA by default)")
+    t.add_argument("--packing", action="store_true", default=None,
+                   help="language models: pack short examples together into rows of the maximum length "
+                        "(faster; each example still sees only itself)")
     t.add_argument("--early-stopping", action="store_true", default=None)
     t.add_argument("--class-weights", choices=("none", "balanced"))
     t.add_argument("--augment", metavar="SPEC", help="image projects: e.g. 'flip,rotation=15,crop=0.8,scale=0.1,"
@@ -141,6 +144,9 @@ class Progress:
         elif isinstance(event, ev.Evaluated):
             self._line(f"  checked at step {event.step}: {_metrics_text(event.metrics)}"
                        + (f", loss {event.loss:.4f}" if event.loss is not None else ""))
+        elif isinstance(event, ev.Answered):
+            for a in event.answers:
+                self._line(f"    {_short(a['prompt'])} -> {_short(a['answer'])}")
         elif isinstance(event, ev.Preparing):
             self._line(f"{event.message}...")
         elif isinstance(event, (ev.Paused, ev.Resumed)):
@@ -176,6 +182,11 @@ class Progress:
 def _say(text: str, file=None) -> None:
     """print() for lines that hold names or texts: control characters escaped (validate.escape)."""
     print(validate.escape(text), file=file)
+
+
+def _short(text, width: int = 60) -> str:
+    text = " ".join(str(text or "").split())
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _duration(seconds: float) -> str:
@@ -242,7 +253,7 @@ def _train(args, ctx) -> int:
     ws = ctx.workspace()
     overrides = {k: getattr(args, k) for k in ("epochs", "learning_rate", "batch_size", "max_length", "freeze",
                                                "lora", "seed", "device", "precision", "early_stopping",
-                                               "class_weights", "processes")}
+                                               "class_weights", "processes", "packing")}
     overrides["grad_accumulation"] = args.grad_accumulation
     task = _project_task(ws, args.project)
     if args.augment is not None:

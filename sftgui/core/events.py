@@ -62,6 +62,17 @@ class Evaluated(Event):
 
 
 @dataclass(frozen=True)
+class Answered(Event):
+    """After a validation pass of a generating task: the current model's answers to a few fixed
+    validation prompts (`Task.live_answers`), each `{row_id, prompt, answer, reference}`, so a
+    person watches the model learn."""
+
+    step: int
+    epoch: float
+    answers: tuple = ()
+
+
+@dataclass(frozen=True)
 class CheckpointSaved(Event):
     step: int
     path: str

@@ -99,7 +99,11 @@ class Task(ABC):
     exports: ClassVar[tuple[str, ...]] = ("hf", "zip")  # formats beyond these need `export_extra`
     processor_name: ClassVar[str] = "processor"  # the word progress messages use ("tokenizer")
     augments: ClassVar[bool] = False  # whether TrainConfig.augmentation applies (GUI: the Augmentation box)
+    packs: ClassVar[bool] = False  # whether TrainConfig.packing applies (examples packed into full rows)
     thumbnails: ClassVar[bool] = False  # inputs are pictures: the GUI shows a thumbnail grid (`thumbnail`)
+    # how the Label page edits one example: None (the label column), or "conversation" (its turns,
+    # read and written with `turns_of` / `text_of_turns`)
+    editor: ClassVar[str | None] = None
     explanation: ClassVar[str | None] = None  # what `explain` returns for the GUI: "words"; later "saliency"
     reads_length: ClassVar[bool] = True  # inputs are cut to TrainConfig.max_length (the GUI's "Longest text")
 
@@ -126,10 +130,20 @@ class Task(ABC):
         the report apply only to a labelled task."""
         return []
 
+    def turns_of(self, text) -> list[dict]:
+        """The turns `[{role, content}]` of a draft cell (an `editor == "conversation"` task)."""
+        raise UserError(f"{self.title} examples are not conversations.")
+
+    def text_of_turns(self, turns: list[dict]) -> str:
+        """The draft cell holding these turns (the inverse of `turns_of`)."""
+        raise UserError(f"{self.title} examples are not conversations.")
+
     def check_config(self, config) -> None:
         """Refuse (UserError) settings this task cannot train with, before a run starts."""
         if getattr(config, "augmentation", None) and not self.augments:
             raise UserError(f"Augmentation is not available for {self.title} models.")
+        if getattr(config, "packing", False) and not self.packs:
+            raise UserError(f"Sequence packing is only for language models, not {self.title} models.")
 
     def thumbnail(self, ws, value) -> Path | None:
         """A small picture file of one input (a task with `thumbnails`), cached in the workspace."""
@@ -346,6 +360,13 @@ class Task(ABC):
     def answer(self, labels: Sequence[str], output, top_k: int | None) -> dict:
         """What `sftgui predict` and the playground show for one input: `{label, scores}`."""
         raise UserError(f"Trying a {self.title} model on single inputs is not built yet.")
+
+    def live_answers(self, model, processor, rows: dict[str, list]) -> list[dict] | None:
+        """What the training model answers now to a few fixed validation prompts, called after every
+        validation pass (the engine emits them as an `Answered` event): `[{row_id, prompt, answer,
+        reference}]`, or None for a task that does not write answers (the default). Quick: short,
+        greedy answers; `model` is the one being trained (leave it in the mode it came in)."""
+        return None
 
     def stream(self, model, processor, turns: list[dict], **options) -> str:
         """Generate an answer to a conversation (`[{role, content}]`) piece by piece: options are

@@ -16,7 +16,7 @@ from sftgui.core import events as ev
 
 class BridgeCallback(TrainerCallback):
     def __init__(self, run_id: int, sink, cancel, *, cancel_file: Path, effective_batch: int,
-                 eval_details: dict, started: dict, metric_keys: tuple[str, ...]):
+                 eval_details: dict, started: dict, metric_keys: tuple[str, ...], live=None):
         self.run_id = run_id
         self.sink = sink
         self.cancel = cancel
@@ -25,6 +25,7 @@ class BridgeCallback(TrainerCallback):
         self.eval_details = eval_details  # filled by compute_metrics with per-class figures
         self.started = started  # the Started event's fields the Trainer does not know
         self.metric_keys = tuple(metric_keys)  # the task's validation metrics (Evaluated.metrics)
+        self.live = live  # model -> the task's live answers (or None), after each validation pass
         self.points: list[tuple[int, float | None, str, float]] = []  # flushed to the db by the engine
         self.stopped = False
         self.start_step = 0
@@ -84,6 +85,9 @@ class BridgeCallback(TrainerCallback):
         values = {k: float(metrics.get(f"eval_{k}", 0.0)) for k in self.metric_keys}
         self.sink(ev.Evaluated(self.run_id, step=step, epoch=epoch, loss=_f(metrics.get("eval_loss")),
                                metrics=values, per_class=dict(self.eval_details.get("per_class", {}))))
+        answers = self.live(kwargs["model"]) if self.live is not None and kwargs.get("model") is not None else None
+        if answers:
+            self.sink(ev.Answered(self.run_id, step=step, epoch=epoch, answers=tuple(answers)))
 
     def on_save(self, args, state, control, **kwargs):
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"

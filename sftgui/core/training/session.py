@@ -105,7 +105,8 @@ class TrainingSession:
                                      cancel_file=self.out_dir / "cancel",
                                      effective_batch=self.batch * self.accum,
                                      eval_details=self.eval_details, started=started,
-                                     metric_keys=prep.task.validation_metrics)
+                                     metric_keys=prep.task.validation_metrics,
+                                     live=lambda m: prep.task.live_answers(m, self.processor, prep.rows))
         callbacks = [self.bridge]
         if cfg.early_stopping:
             callbacks.append(EarlyStoppingCallback(cfg.early_stopping_patience, cfg.early_stopping_threshold))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sftgui.qt import dialogs, plain
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
+from sftgui.qt.widgets.answer_compare import AnswerCompare
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
 from sftgui.core.tasks import registry
 from sftgui.qt.widgets.loss_plot import LossPlot
@@ -79,6 +80,10 @@ class ComparePage(Page):
         self.pictures.setMovement(QListWidget.Movement.Static)
         self.pictures.setWordWrap(True)
         self.body.addWidget(self.tabs, 1)
+        # language models: answers side by side and the blind vote (a tab only for them; parented so
+        # that it never outlives the window as a loose widget)
+        self.answers = AnswerCompare(ctx, parent=self)
+        self.answers.hide()
 
     def _show_pictures(self, result: dict) -> None:
         """The fixed / broken / still wrong examples as thumbnails with what each version said."""
@@ -127,6 +132,20 @@ class ComparePage(Page):
             html.append(img + escape(line).replace("  ", "&nbsp;&nbsp;"))
         self.predictions.setHtml("<br>".join(html))
 
+    def _show_answers(self, result: dict) -> None:
+        """A task that writes answers: its answers tab (first) instead of the confusion matrices."""
+        writes = getattr(registry.get_task(result.get("task")), "playground", None) == "chat"
+        for widget, name, at in ((self.answers, "Answers and vote", 0), (self.matrices, "Confusion matrices", -1)):
+            index = self.tabs.indexOf(widget)
+            wanted = writes if widget is self.answers else not writes
+            if wanted and index < 0:
+                self.tabs.insertTab(at if at >= 0 else self.tabs.count(), widget, name)
+            elif not wanted and index >= 0:
+                self.tabs.removeTab(index)
+        if writes:
+            self.answers.show_result(result)
+            self.tabs.setCurrentWidget(self.answers)
+
     def state(self) -> StepState:
         return StepState(done=self.result is not None)
 
@@ -137,9 +156,12 @@ class ComparePage(Page):
         if self.ctx.project is None:
             return
         rows_of = plain.snapshot_rows(self.ctx.ws, self.ctx.project)
+        headline = registry.get_task(self.ctx.project.task).metrics[0]  # accuracy; a language model's loss
         for v in versions.list_versions(self.ctx.ws, self.ctx.project):
             item = QListWidgetItem(plain.version_title(v, rows_of.get(v.snapshot_id)))
-            item.setToolTip(f"{v.ref}: accuracy {pct(v.metrics.get('accuracy'))} on its test examples")
+            value = v.metrics.get(headline.key)
+            shown = pct(value) if headline.percent or value is None else f"{value:.4g}"
+            item.setToolTip(f"{v.ref}: {headline.title.lower()} {shown} on its test examples")
             item.setData(Qt.ItemDataRole.UserRole, v.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             wanted = v.id in self.ctx.compare_selection
@@ -218,13 +240,14 @@ class ComparePage(Page):
             lines.append("")
         self._show_prediction_lines(lines, pictures)
         self._show_pictures(result)
+        self._show_answers(result)
         self.curves.clear()
         for i, ref in enumerate(refs):
             show_curves(self.curves, result["curves"].get(ref, {}), suffix=f" {ref}",
                         colour=PALETTE[i % len(PALETTE)], dashed=i > 0)
         while self.matrices_layout.count():
             self.matrices_layout.takeAt(0).widget().deleteLater()
-        for ref in refs:
+        for ref in (r for r in refs if r in result["confusion"]):
             cm = ConfusionMatrix(ref)
             cm.set_matrix(result["confusion"][ref]["labels"], result["confusion"][ref]["matrix"])
             self.matrices_layout.addWidget(cm)

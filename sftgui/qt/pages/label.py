@@ -168,6 +168,13 @@ class LabelPage(Page):
         self.grid.hide()
         left_layout.addWidget(self.grid, 1)
         left_layout.addWidget(self.hint_detail)
+        from sftgui.qt.widgets.example_editor import ExampleEditor
+
+        # instruction data: one example's turns in plain fields (widgets/example_editor.py)
+        self.editor = ExampleEditor(ctx, on_saved=self._edited, undo=self.undo, redo=self.redo)
+        self.editor.hide()
+        left_layout.addWidget(self.editor)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_example())
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(side)
@@ -287,6 +294,21 @@ class LabelPage(Page):
             self.table.setModel(model)
             self._setup_header()
             self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_hint_detail())
+            self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_example())
+
+    def _show_example(self) -> None:
+        from sftgui.core.tasks import task_of
+
+        task = task_of(self.ctx.project) if self.ctx.project is not None else None
+        editing = task is not None and task.editor == "conversation"
+        self.editor.setVisible(editing)
+        if editing:
+            self.editor.load(self.current_model().row_at(self.table.currentIndex().row()), task)
+
+    def _edited(self) -> None:
+        self.reload()
+        self.status_label.setText("Saved the example (Undo takes it back).")
+        self.ctx.dataChanged.emit()
 
     def _setup_header(self) -> None:
         if self.table is getattr(self, "grid", None):
@@ -324,6 +346,7 @@ class LabelPage(Page):
         self.model.reload(flt, self._colours())
         if self.model.rowCount():
             self.table.selectRow(min(row, self.model.rowCount() - 1))
+        self._show_example()
         self._count_progress()
 
     def _count_progress(self) -> None:

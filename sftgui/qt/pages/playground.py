@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import fill_version_combo
+from sftgui.qt.widgets.chat_panel import ChatPanel
 
 
 class TryPage(Page):
@@ -30,6 +31,8 @@ class TryPage(Page):
     blurb = "Type or paste a text and see what a version predicts. Nothing you type here is saved."
     picture_blurb = ("Open, drop or paste (Ctrl+V) a picture and see what a version predicts. Nothing you try "
                      "here is saved.")
+    chat_blurb = ("Talk to a version: it answers as it was trained to, word by word. Nothing you write here "
+                  "is saved.")
     PICTURES = "Pictures (*.jpg *.jpeg *.png *.webp *.bmp *.gif *.tif *.tiff)"
 
     def __init__(self, ctx, parent=None):
@@ -90,6 +93,12 @@ class TryPage(Page):
         self.why_text.setWordWrap(True)
         self.body.addWidget(self.why_text)
         self.explanation = None
+        # a language model's playground: a conversation with the chosen version (widgets/chat_panel.py)
+        self.chat = ChatPanel(ctx, version_id=lambda: self.version.currentData())
+        self.chat.setObjectName("tryChat")
+        self.chat.hide()
+        self.body.addWidget(self.chat, 1)
+        self.version.activated.connect(lambda _i: self.chat.new_conversation())
         self.body.addStretch(1)
         # Predict shortly after typing stops, not on every key.
         self.debounce = QTimer(self)
@@ -108,6 +117,18 @@ class TryPage(Page):
         self.form.setRowVisible(self.text, not pictures)
         self.form.setRowVisible(self.picture_row, pictures)
         self.blurb_label.setText(self.picture_blurb if pictures else self.blurb)
+        chats = self._chats()
+        self.chat.setVisible(chats)
+        for w in (self.answer, self.bars_box, self.why, self.why_text):
+            w.setVisible(not chats)
+        self.form.setRowVisible(self.text, not pictures and not chats)
+        if chats:
+            self.blurb_label.setText(self.chat_blurb)
+
+    def _chats(self) -> bool:
+        from sftgui.core.tasks import task_of
+
+        return self.ctx.project is not None and getattr(task_of(self.ctx.project), "playground", None) == "chat"
 
     def _pictures(self) -> bool:
         from sftgui.core.tasks import task_of

@@ -27,6 +27,7 @@ from sftgui.qt.heavy import load_heavy
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.plain import model_name
 from sftgui.qt.widgets.details import Details
+from sftgui.qt.widgets.live_answers import LiveAnswers
 from sftgui.qt.widgets.loss_plot import LossPlot
 from sftgui.qt.widgets.train_settings import TrainSettings
 
@@ -148,9 +149,12 @@ class TrainPage(Page):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(self.plot)
+        self.live = LiveAnswers()  # a language model's answers after each validation pass
+        right.addWidget(self.live)
         right.addWidget(self.log)
         right.setStretchFactor(1, 3)
         right.setStretchFactor(2, 1)
+        right.setStretchFactor(3, 1)
         right.setChildrenCollapsible(False)
         row = QHBoxLayout()
         row.addWidget(left)
@@ -198,6 +202,7 @@ class TrainPage(Page):
             dialogs.show_error(self, str(exc))
             return
         self.plot.clear()
+        self.live.clear()
         self.log.clear()
         self.last_run = self.last_version = None
         for label in (self.speed_label, self.device_label, self.memory_label, self.fast_label):
@@ -265,6 +270,10 @@ class TrainPage(Page):
             else:
                 said = ", ".join(f"{k} {v:.4g}" for k, v in m.items())
             self._log(f"After {e.epoch:.1f} passes over the examples: {said}.")
+            if "perplexity" in m:
+                self.live.show_scores(e.loss, m)
+        elif isinstance(e, ev.Answered):
+            self.live.show_answers(e)
         elif isinstance(e, ev.ResourceUse):
             used = e.device_memory_used_bytes if e.device_memory_used_bytes is not None else e.process_ram_bytes
             total = f" of {e.device_memory_total_bytes / 2**30:.1f} GB" if e.device_memory_total_bytes else ""

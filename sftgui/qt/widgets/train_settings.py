@@ -63,6 +63,9 @@ SETTINGS = (
             "safer with little data, but it may learn less.", choices=("none", "embeddings", "all-but-head")),
     Setting("lora", "LoRA (small add-on weights)", "bool", "Train small add-on matrices instead of the whole "
             "model: much less memory; the result is merged into a normal model."),
+    Setting("packing", "Pack short examples together", "bool", "Language models: lay short examples end to "
+            "end in rows of the longest length, so less time goes to padding. Each example still only sees "
+            "itself, and the loss still counts only the answers."),
     Setting("early_stopping", "Stop when it stops improving", "bool", "End training early when the score on "
             "held-out examples has not improved for a few evaluations."),
     Setting("precision", "Number precision", "choice", "auto picks bf16/fp16 where this computer does them fast "

@@ -88,9 +88,39 @@ def tokenized(cache_root: Path, snapshot_hash: str, model_dir: Path, tokenizer, 
     return {s: dd[s] for s in SPLITS if s in dd}, False
 
 
+def pack(dataset, max_length: int):
+    """Sequence packing: the examples laid end to end in rows of at most `max_length` tokens (first
+    fit, in the dataset's order), so a batch holds few padding tokens. Each example keeps its own
+    labels (prompt tokens -100) and its own `position_ids` from 0, and its first token's label is
+    -100, so nothing is learned across a boundary; the collator then leaves the attention mask out,
+    and transformers' mask reads the restarting position ids as separate sequences (a block-diagonal
+    causal mask in sdpa and eager attention): no example attends to another."""
+    import datasets
+
+    rows: list[dict] = []
+    for ids, labels, row_id in zip(dataset["input_ids"], dataset["labels"], dataset["row_id"]):
+        labels = [IGNORE, *labels[1:]]
+        open_row = next((r for r in rows if len(r["input_ids"]) + len(ids) <= max_length), None)
+        if open_row is None:
+            open_row = {"input_ids": [], "labels": [], "position_ids": [], "row_id": int(row_id), "examples": 0}
+            rows.append(open_row)
+        open_row["input_ids"] += list(ids)
+        open_row["labels"] += labels
+        open_row["position_ids"] += list(range(len(ids)))
+        open_row["examples"] += 1
+    cols = {k: [r[k] for r in rows] for k in ("input_ids", "labels", "position_ids", "row_id", "examples")}
+    cols["attention_mask"] = [[1] * len(r["input_ids"]) for r in rows]
+    return datasets.Dataset.from_dict(cols)
+
+
 class Collator:
     """Pads on the right for training: input ids with the pad token, labels with -100 (so the
-    model's real end-of-text token, which is not the pad token, stays in the loss)."""
+    model's real end-of-text token, which is not the pad token, stays in the loss).
+
+    Packed rows (`pack`) carry position ids: the batch then has no attention mask (the padding sits
+    after every real token and is never attended by one) and position ids that restart at each
+    example, which is how transformers builds the mask that keeps packed examples apart; without a
+    cache (`use_cache=False`), or the mask would ignore the position ids."""
 
     def __init__(self, pad_id: int):
         self.pad_id = int(pad_id)
@@ -103,8 +133,13 @@ class Collator:
         def padded(key, value):
             return torch.tensor([list(f[key]) + [value] * (width - len(f[key])) for f in features])
 
-        batch = {"input_ids": padded("input_ids", self.pad_id), "attention_mask": padded("attention_mask", 0),
-                 "labels": padded("labels", IGNORE)}
+        batch = {"input_ids": padded("input_ids", self.pad_id), "labels": padded("labels", IGNORE)}
+        if "position_ids" in features[0]:
+            batch["position_ids"] = torch.tensor([list(f["position_ids"]) + list(range(width - len(f["position_ids"])))
+                                                  for f in features])
+            batch["use_cache"] = False
+        else:
+            batch["attention_mask"] = padded("attention_mask", 0)
         if "row_id" in features[0]:
             batch["row_id"] = torch.tensor([int(f["row_id"]) for f in features])
         return batch

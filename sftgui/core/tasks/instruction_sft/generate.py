@@ -64,6 +64,33 @@ def generate(model, tokenizer, inputs: Sequence, *, max_new_tokens: int = DEFAUL
     return out
 
 
+LIVE_PROMPTS = 3  # validation prompts answered after every validation pass (the Train page shows them)
+LIVE_NEW_TOKENS = 32  # short: the answers cost seconds of a training, not minutes
+
+
+def live_prompts(rows: dict[str, list], n: int = LIVE_PROMPTS) -> list[tuple[int, list[dict]]]:
+    """The first `n` validation conversations of a snapshot, `(row_id, turns)`: the same ones at
+    every validation pass, so their answers show what changed."""
+    picked = [(int(r), shapes.from_text(m)) for r, m, s in zip(rows["row_id"], rows["messages"], rows["split"])
+              if s == "validation"]
+    return picked[:n]
+
+
+def live_answers(model, tokenizer, rows: dict[str, list]) -> list[dict]:
+    """`[{row_id, prompt, answer, reference, stopped}]`: the model's greedy answers right now."""
+    picked = live_prompts(rows)
+    if not picked:
+        return []
+    outputs = generate(model, tokenizer, [turns for _r, turns in picked], max_new_tokens=LIVE_NEW_TOKENS,
+                       score_reference=False)
+    answers = []
+    for (row_id, turns), out in zip(picked, outputs):
+        prompt, reference = shapes.split(turns)
+        answers.append({"row_id": row_id, "prompt": prompt, "answer": out["text"], "reference": reference,
+                        "stopped": out["stopped"]})
+    return answers
+
+
 def reference_loss(model, tokenizer, turns: list[dict]) -> dict:
     """`{nll, tokens}`: the summed cross-entropy of the last answer's tokens given the conversation."""
     import torch

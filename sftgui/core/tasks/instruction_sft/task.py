@@ -56,6 +56,18 @@ class InstructionSFT(Task):
             return None, "empty"
         return (text,), None
 
+    editor = "conversation"
+
+    def turns_of(self, text):
+        from sftgui.core.tasks.instruction_sft import shapes
+
+        return shapes.from_text(text)
+
+    def text_of_turns(self, turns):
+        from sftgui.core.tasks.instruction_sft import shapes
+
+        return shapes.to_text(turns)
+
     def stratify_by(self, kept):
         return None  # no labels: a plain seeded shuffle
 
@@ -113,6 +125,17 @@ class InstructionSFT(Task):
         from sftgui.core.tasks.instruction_sft import data
 
         return data.tokenized(cache_root, snapshot_hash, model_dir, processor, rows, max_length)
+
+    packs = True
+
+    def augmenting(self, data, processor, config):
+        """With `packing`, the training split is packed (validation and test stay one example a row,
+        so their figures compare with unpacked runs)."""
+        if not getattr(config, "packing", False):
+            return data
+        from sftgui.core.tasks.instruction_sft.data import pack
+
+        return {**data, "train": pack(data["train"], int(config.max_length))}
 
     def collator(self, processor):
         from sftgui.core.tasks.instruction_sft.data import Collator
@@ -203,6 +226,11 @@ class InstructionSFT(Task):
 
     def answer(self, labels, output, top_k):
         return {"answer": output["text"], "stopped": output["stopped"]}
+
+    def live_answers(self, model, processor, rows):
+        from sftgui.core.tasks.instruction_sft.generate import live_answers
+
+        return live_answers(model, processor, rows)
 
     def stream(self, model, processor, turns, **options):
         from sftgui.core.tasks.instruction_sft.generate import stream
