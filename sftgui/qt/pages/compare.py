@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from sftgui.qt import dialogs
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
+from sftgui.qt.widgets.changed_why import ChangedWhy
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
 from sftgui.core.tasks import registry
 from sftgui.qt.widgets.loss_plot import LossPlot
@@ -76,6 +77,8 @@ class ComparePage(Page):
         self.pictures.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.pictures.setMovement(QListWidget.Movement.Static)
         self.pictures.setWordWrap(True)
+        self.why = ChangedWhy(ctx)  # "Why?" beside each changed prediction (text tasks)
+        self.tabs.insertTab(2, self.why, "Why they changed")
         self.body.addWidget(self.tabs, 1)
 
     def _show_pictures(self, result: dict) -> None:
@@ -185,6 +188,8 @@ class ComparePage(Page):
             lines.append("")
         self.predictions.setPlainText("\n".join(lines))
         self._show_pictures(result)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.why), registry.get_task(result.get("task")).explanation == "words")
+        self.why.set_result(result)
         self.curves.clear()
         for i, ref in enumerate(refs):
             show_curves(self.curves, result["curves"].get(ref, {}), suffix=f" {ref}",
