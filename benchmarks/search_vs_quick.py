@@ -7,7 +7,8 @@ VALIDATION validation rows (the search chooses on these only) and the rest for t
 test rows are scored once per side. Both sides train on the same snapshot. Epochs and
 text length are held at the Quick preset's for every trial (so the search varies learning rate,
 batch size, warm-up, weight decay and frozen layers) and a time budget stops new trials.
-Run: `nice python -m benchmarks.search_vs_quick [--trials 4] [--budget 10]`; prints one JSON object.
+Run: `python -m benchmarks.search_vs_quick [--trials 4] [--budget 10] [--max-length 128]`; prints one
+JSON object (and a line per finished trial on stderr).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +34,16 @@ def subset(seed: int = 0) -> list[dict]:
             + [r for r in rows if r["split"] == "test"])
 
 
-def measure(trials: int, budget_min: float) -> dict:
+def _say(event) -> None:
+    """One line per finished trial on stderr (a long run shows it is alive)."""
+    from sftgui.core import events as ev
+
+    if isinstance(event, (ev.TrialFinished, ev.Finished)):
+        print(f"{time.strftime('%H:%M:%S')} {type(event).__name__}: {getattr(event, 'value', None)} "
+              f"{getattr(event, 'params', '')}", file=sys.stderr, flush=True)
+
+
+def measure(trials: int, budget_min: float, max_length: int) -> dict:
     from sftgui.config import TrainConfig
     from sftgui.core import search
     from sftgui.core.data.importers import import_rows
@@ -48,14 +59,15 @@ def measure(trials: int, budget_min: float) -> dict:
             project = create_project(ws, "drug-reviews")
             import_rows(ws, project, rows, source="drugs.com subset")
             snapshot = freeze_snapshot(ws, project)
-            quick = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id)
+            quick = TrainConfig.from_preset("quick", project=project.name, snapshot_id=snapshot.id,
+                                            max_length=max_length or None)
             t0 = time.perf_counter()
-            base = engine.run(quick, ws=ws)
+            base = engine.run(quick, _say, ws=ws)
             quick_s = time.perf_counter() - t0
             t0 = time.perf_counter()
             s = search.start_search(ws, quick, trials=trials, time_budget_min=budget_min,
                                     fixed=("epochs", "max_length"), seed=0)
-            result = search.run_search(ws, s.id)
+            result = search.run_search(ws, s.id, _say)
             search_s = time.perf_counter() - t0
             trials_out = [{k: t[k] for k in ("trial", "status", "value", "params", "wall_s")}
                           for t in result.trials]
@@ -77,6 +89,7 @@ def measure(trials: int, budget_min: float) -> dict:
                     "quick_s": quick_s, "best_accuracy": result.version.metrics["accuracy"],
                     "best_macro_f1": result.version.metrics["macro_f1"], "best_validation_f1": result.best_value,
                     "best_params": result.best_params, "search_s": search_s, "budget_min": budget_min,
+                    "max_length": max_length or "automatic",
                     "trials": trials_out},
     }
 
@@ -85,5 +98,6 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--trials", type=int, default=4)
     p.add_argument("--budget", type=float, default=10.0, help="minutes after which no new trial starts")
+    p.add_argument("--max-length", type=int, default=0, help="word pieces read per review, both sides (0: automatic)")
     a = p.parse_args()
-    print(json.dumps(measure(a.trials, a.budget), indent=1, default=str))
+    print(json.dumps(measure(a.trials, a.budget, a.max_length), indent=1, default=str))
