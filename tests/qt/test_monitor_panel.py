@@ -55,6 +55,7 @@ def test_batches_added_in_the_dialog_are_charted_and_warned_about(window, qtbot,
 
     assert [b["date"] for b in panel.report["batches"]] == ["2026-11-01", "2026-11-08", "2026-11-15"]
     assert set(panel.chart.panels) == {"accuracy", "macro_f1"}
+    assert "tickets@v1" in panel.chart.legend.text()
     assert panel.chart.points == 6  # v1: 3 batches x 2 metrics
     assert panel.chart.panels["accuracy"].getViewBox().viewRange()[1][1] <= 102  # score axis 0-100%
     texts = [panel.warnings.item(i).text() for i in range(panel.warnings.count())]

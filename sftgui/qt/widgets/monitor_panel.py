@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from sftgui.errors import UserError
@@ -116,53 +117,62 @@ class AddBatchDialog(QDialog):
         return {"path": self.path.text().strip(), "date": self.date.date().toString("yyyy-MM-dd"), "versions": refs}
 
 
-class MonitorChart(pg.GraphicsLayoutWidget):
-    """One panel per metric, scores 0-100% over the batches, the legend in its own column."""
+class MonitorChart(QWidget):
+    """One panel per metric, scores 0-100% over the batches, and the legend beside the panels
+    (a list of its own, so it can never cover a curve)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("monitorChart")
-        self.setBackground(None)
-        self.setMinimumHeight(260)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground(None)
+        self.plots.setMinimumHeight(260)
+        self.legend = QLabel()
+        self.legend.setObjectName("monitorLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.legend.setMinimumWidth(180)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.legend)
         self.panels: dict[str, pg.PlotItem] = {}
-        self.legend = pg.LegendItem()
         self.points = 0  # score dots drawn (all panels)
 
     def show_report(self, rep: dict) -> None:
-        self.clear()
+        self.plots.clear()
         self.panels, self.points = {}, 0
         dates = [b["date"] for b in rep["batches"]]
         ticks = [list(enumerate(dates))]
         for col, key in enumerate(rep["metrics"]):
-            plot = self.addPlot(row=0, col=col, title=rep["titles"][key])
+            plot = self.plots.addPlot(row=0, col=col, title=rep["titles"][key])
             plot.setYRange(0, 100, padding=0.02)
             plot.setLimits(yMin=-2, yMax=102)
-            plot.setLabel("left", "Score", units="%")
-            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.setLabel("left", "Score (%)")
             plot.setLabel("bottom", "Batch (date)")
             plot.getAxis("bottom").setTicks(ticks)
             plot.showGrid(x=False, y=True, alpha=0.2)
             plot.setXRange(-0.5, max(0.5, len(dates) - 0.5), padding=0)
             self.panels[key] = plot
-        self.legend = pg.LegendItem(offset=None)
-        self.addItem(self.legend, row=0, col=len(rep["metrics"]))  # beside the panels, never over a curve
+        entries = []
         for i, (ref, entry) in enumerate(rep["versions"].items()):
             colour = PALETTE[i % len(PALETTE)]
             for key, plot in self.panels.items():
                 pts = [(dates.index(p["date"]) if p["date"] in dates else None, p["value"])
                        for p in entry["series"][key]]
                 pts = [(x, v * 100) for x, v in pts if x is not None and v is not None]
-                line = plot.plot([x for x, _ in pts], [y for _, y in pts], pen=pg.mkPen(colour, width=2), symbol="o",
-                                 symbolBrush=colour, symbolPen=None, symbolSize=9)
+                plot.plot([x for x, _ in pts], [y for _, y in pts], pen=pg.mkPen(colour, width=2), symbol="o",
+                          symbolBrush=colour, symbolPen=None, symbolSize=9)
                 self.points += len(pts)
                 test = entry["test"].get(key)
                 if test is not None:
                     plot.addItem(pg.InfiniteLine(test * 100, angle=0, pen=pg.mkPen(colour, width=1,
                                                                                    style=Qt.PenStyle.DashLine)))
-                if key == rep["metrics"][0]:
-                    own = f" (own test {test:.0%})" if test is not None else ""
-                    self.legend.addItem(line, f"{ref}{own}")
-
+            tests = ", ".join(f"{rep['titles'][k]} {entry['test'][k]:.0%}" for k in rep["metrics"]
+                              if entry["test"].get(k) is not None)
+            entries.append(f'<span style="color:{colour}; font-size:16px">●</span> <b>{ref}</b>'
+                           + (f"<br><small>own test: {tests} (dashed)</small>" if tests else ""))
+        self.legend.setText("<br>".join(entries) if entries else "")
 
 class MonitorPanel(QDialog):
     def __init__(self, ctx, parent=None):
@@ -194,7 +204,8 @@ class MonitorPanel(QDialog):
         top.addWidget(self.drop)
         self.progress = QProgressBar()
         self.progress.setObjectName("monitorProgress")
-        self.progress.setRange(0, 1)
+        self.progress.setRange(0, 100)
+        self.progress.setVisible(False)  # only while a batch is read and scored
         self.status = QLabel("")
         self.status.setObjectName("monitorStatus")
         self.status.setWordWrap(True)
@@ -258,7 +269,8 @@ class MonitorPanel(QDialog):
             return monitor.add_batch(ws, project, chosen["path"], date=chosen["date"], versions=chosen["versions"],
                                      progress=state.progress)
 
-        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
         self.status.setText(f"Reading {Path(chosen['path']).name}…")
         self.ctx.jobs.start(SLOT, task, on_progress=self._progress, on_done=self._added, on_failed=self._failed)
 
@@ -267,12 +279,12 @@ class MonitorPanel(QDialog):
         self.status.setText(message + "…")
 
     def _added(self, batch: dict) -> None:
-        self.progress.setValue(100)
+        self.progress.setVisible(False)
         self.refresh()
         self.status.setText(f"Added the batch of {batch['date']} ({batch['rows']:,} rows). " + self.status.text())
 
     def _failed(self, exc, details: str) -> None:
-        self.progress.setValue(0)
+        self.progress.setVisible(False)
         self.status.setText("The batch was not added.")
         if isinstance(exc, UserError):
             dialogs.show_error(self, str(exc))

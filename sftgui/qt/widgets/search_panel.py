@@ -107,6 +107,8 @@ class SearchPanel(QDialog):
         self.vary_epochs.setToolTip("Off: every try reads the data as many times as the Train page says, and "
                                     "the search varies learning rate, batch size, warm-up, weight decay and "
                                     "frozen layers. The text length always stays as set there.")
+        for w in (self.trials, self.budget):
+            w.setMaximumWidth(140)
         form.addRow("&Tries:", self.trials)
         form.addRow("Time &budget:", self.budget)
         form.addRow("", self.vary_epochs)
@@ -158,6 +160,8 @@ class SearchPanel(QDialog):
             plot.setLabel("bottom", x)
             plot.setLabel("left", "Validation F1")
             plot.setMinimumHeight(180)
+            for side in ("left", "bottom"):  # plain numbers, no "x0.001" on the axis
+                plot.getAxis(side).enableAutoSIPrefix(False)
         self.by_lr.setLogMode(x=True, y=False)
         plots = QHBoxLayout()
         plots.addWidget(self.by_trial)
@@ -261,7 +265,7 @@ class SearchPanel(QDialog):
             self.metric_key = e.metric
             self.refresh_trials()
             if e.best_value is not None:
-                self.best.setText(f"Best so far: try {e.best_trial}, validation {self._metric()} "
+                self.best.setText(f"Best so far: try {_try_no(e.best_trial)}, validation {self._metric()} "
                                   f"{e.best_value:.3f}.")
             self.time_left.setText(f"Time left: about {_duration(e.eta_s)}" if e.eta_s else "")
             self._say(f"{e.finished} of {e.total} tries done.")
@@ -278,7 +282,7 @@ class SearchPanel(QDialog):
                 self.outcome.setText("Stopped. Resume continues the paused try, then the remaining ones.")
             else:
                 self.outcome.setText("No try finished, so there is no best setting to keep.")
-            self._say(e.message.split("; resume it with")[0].rstrip(".") + ".")
+            self._say(f"The search ended after {e.trials} tr{'ies' if e.trials != 1 else 'y'}.")
 
     def _done(self, result) -> None:
         self.job = None
@@ -312,7 +316,7 @@ class SearchPanel(QDialog):
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            cells = [str(r["trial"]), *(_short(r["params"].get(n)) for n in names),
+            cells = [_try_no(r["trial"]), *(_short(r["params"].get(n)) for n in names),
                      "-" if r["value"] is None else f"{r['value']:.3f}",
                      STATES.get(r["status"], (r["status"], None))[0] + (" (best)" if r["best"] else "")]
             for c, text in enumerate(cells):
@@ -323,12 +327,20 @@ class SearchPanel(QDialog):
                     item.setFont(font)
                 self.table.setItem(i, c, item)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self._plot(rows)
 
     def _plot(self, rows) -> None:
-        for plot, x_of in ((self.by_trial, lambda r: r["trial"]), (self.by_lr, lambda r: r["params"].get("learning_rate"))):
+        for plot, x_of in ((self.by_trial, lambda r: None if r["trial"] is None else r["trial"] + 1), (self.by_lr, lambda r: r["params"].get("learning_rate"))):
             plot.clear()
             plot.setLabel("left", f"Validation {self._metric()}")
+            if self.metric_key in ("macro_f1", "accuracy"):  # scores between 0 and 1
+                plot.setYRange(0, 1, padding=0.05)
+            else:
+                plot.enableAutoRange(axis="y")
+            if plot is self.by_trial:
+                plot.getAxis("bottom").setTicks([[(r["trial"] + 1, _try_no(r["trial"])) for r in rows
+                                                  if r["trial"] is not None]])
             for status, (_words, colour) in STATES.items():
                 pts = [(x_of(r), r["value"]) for r in rows if r["status"] == status
                        and r["value"] is not None and x_of(r) is not None]
@@ -345,6 +357,11 @@ class SearchPanel(QDialog):
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
+
+
+def _try_no(number: int | None) -> str:
+    """Tries are counted from 1 on screen (Optuna counts its trials from 0)."""
+    return "-" if number is None else str(number + 1)
 
 
 def _duration(seconds: float | None) -> str:
