@@ -26,6 +26,7 @@ MODULES = [
     "benchmarks.quick_preset",  # issue 5: Quick preset on the sample set
     "benchmarks.export_agreement",  # issue 14: pipeline() on an export equals sftgui predict
     "benchmarks.distributed_speed",  # issue 20: 2 torchrun processes vs 1
+    "benchmarks.search_vs_quick",  # issue 18: a search's best trial vs the Quick preset (drugs.com)
 ]
 
 

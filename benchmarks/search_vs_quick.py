@@ -8,13 +8,12 @@ test rows are scored once per side. Both sides train on the same snapshot. Epoch
 text length are held at the Quick preset's for every trial (so the search varies learning rate,
 batch size, warm-up, weight decay and frozen layers) and a time budget stops new trials.
 Run: `python -m benchmarks.search_vs_quick [--trials 4] [--budget 10] [--max-length 128]`; prints one
-JSON object (and a line per finished trial on stderr).
+JSON object (the `make bench` format) (and a line per finished trial on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -98,6 +97,8 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--trials", type=int, default=4)
     p.add_argument("--budget", type=float, default=10.0, help="minutes after which no new trial starts")
-    p.add_argument("--max-length", type=int, default=0, help="word pieces read per review, both sides (0: automatic)")
+    p.add_argument("--max-length", type=int, default=128, help="word pieces read per review, both sides (0: automatic)")
     a = p.parse_args()
-    print(json.dumps(measure(a.trials, a.budget, a.max_length), indent=1, default=str))
+    from benchmarks.report import emit
+
+    emit(measure(a.trials, a.budget, a.max_length))
