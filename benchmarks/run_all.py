@@ -29,6 +29,7 @@ MODULES = [
     "benchmarks.inference_speed",  # issue 22: CPU inference, torch vs onnxruntime (and the GPU's, if any)
     "benchmarks.memory_figures",  # issue 22: peak memory of inference (streamed) and training vs plain scripts
     "benchmarks.gpu_training",  # issue 22: GPU training vs a plain Trainer (no rows without a GPU)
+    "benchmarks.search_vs_quick",  # issue 18: a search's best trial vs the Quick preset (drugs.com)
 ]
 
 

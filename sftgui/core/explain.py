@@ -13,7 +13,7 @@ import time
 from sftgui.errors import UserError
 
 STEPS = 50  # integrated-gradients steps: completeness error well under 1% of the logit change here
-INTERNAL_BATCH = 16  # interpolated inputs per forward pass: bounds memory whatever STEPS is
+INTERNAL_BATCH = 16  # interpolated inputs per pass at least (a task may take more when they are small)
 
 
 def explain_input(ws, version, value, *, label: str | None = None, steps: int = STEPS,

@@ -399,7 +399,8 @@ class Task(ABC):
         text; regions of an image) and a positive number pushed the answer toward that label.
         With `target` only that label is explained. Integrated-gradients methods must satisfy
         completeness: sum(attributions[l]) ~ logit[l] - baseline_logit[l], `delta` being the error.
-        Memory stays bounded: at most `internal_batch_size` interpolated inputs at once."""
+        Memory stays bounded: `internal_batch_size` interpolated inputs at once (a text task may
+        take more at once when they hold few word pieces; see text_classification/explain.py)."""
         raise UserError(f"Explanations of {self.title} models are not built yet.")
 
     # == monitoring (core/monitor.py asks these) ====================================================

@@ -23,6 +23,7 @@ from sftgui.qt import dialogs, plain
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.pages.versions import pct, show_curves
 from sftgui.qt.widgets.answer_compare import AnswerCompare
+from sftgui.qt.widgets.changed_why import ChangedWhy
 from sftgui.qt.widgets.confusion_matrix import ConfusionMatrix
 from sftgui.core.tasks import registry
 from sftgui.qt.widgets.loss_plot import LossPlot
@@ -79,6 +80,8 @@ class ComparePage(Page):
         self.pictures.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.pictures.setMovement(QListWidget.Movement.Static)
         self.pictures.setWordWrap(True)
+        self.why = ChangedWhy(ctx)  # "Why?" beside each changed prediction (text tasks)
+        self.tabs.insertTab(2, self.why, "Why they changed")
         self.body.addWidget(self.tabs, 1)
         # language models: answers side by side and the blind vote (a tab only for them; parented so
         # that it never outlives the window as a loose widget)
@@ -241,6 +244,8 @@ class ComparePage(Page):
         self._show_prediction_lines(lines, pictures)
         self._show_pictures(result)
         self._show_answers(result)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.why), registry.get_task(result.get("task")).explanation == "words")
+        self.why.set_result(result)
         self.curves.clear()
         for i, ref in enumerate(refs):
             show_curves(self.curves, result["curves"].get(ref, {}), suffix=f" {ref}",

@@ -202,10 +202,12 @@ class TryPage(Page):
         from sftgui.core import explain, versions
 
         text, vid, ws = self.text.toPlainText().strip(), self.version.currentData(), self.ctx.ws
+        if self._pictures():  # the picture's saliency map (widgets/saliency.py draws it)
+            text = str(self.picture_path) if self.picture_path is not None else ""
         if not text or vid is None:
             return
         self.why.setEnabled(False)
-        self.why_text.setText("Weighing each word…")
+        self.why_text.setText("Weighing each part of the picture…" if self._pictures() else "Weighing each word…")
         self.ctx.jobs.start("explain", lambda state: explain.explain_input(ws, versions.get_version(ws, vid), text),
                             on_done=self.show_explanation, on_failed=self._explain_failed)
 
@@ -214,6 +216,13 @@ class TryPage(Page):
 
         self.explanation = result
         self.why.setEnabled(True)
+        if result.get("saliency") is not None:
+            from pathlib import Path
+
+            from sftgui.qt.widgets.saliency import saliency_html
+
+            self.why_text.setText(saliency_html(Path(self.ctx.ws.cache) / "playground", result))
+            return
         self.why_text.setText(f"{highlight_html(result)}<br><small>{top_words_sentence(result)} Green pushed toward "
                               f"'{result['predicted']}', red away from it.</small>")
 

@@ -104,6 +104,12 @@ class TrainPage(Page):
         for b in (self.start_button, self.pause_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        self.search_button = QPushButton("Find the best settings…")  # opens widgets/search_panel.py
+        self.search_button.setObjectName("searchButton")
+        self.search_button.setToolTip("Try several settings, judged on held-out examples, and keep the best as a version.")
+        self.search_button.clicked.connect(self.open_search)
+        self.search_panel = None
+        buttons.addWidget(self.search_button)
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.pause)
         self.stop_button.clicked.connect(self.stop)
@@ -186,7 +192,8 @@ class TrainPage(Page):
     def _update_buttons(self) -> None:
         running = self.ctx.jobs.is_running(SLOT)
         paused = bool(self.job and self.job.cancel.is_paused)
-        self.start_button.setEnabled(not running and self.ctx.project is not None)
+        self.start_button.setEnabled(not running and self.ctx.project is not None
+                                     and not self.ctx.jobs.is_running("search"))
         self.pause_button.setEnabled(running and not paused)
         self.stop_button.setEnabled(running)
         self.resume_button.setEnabled((running and paused) or (not running and self.last_run is not None))
@@ -209,6 +216,17 @@ class TrainPage(Page):
             label.clear()  # nothing of the last run's figures stays on screen
         self.details.set_lines([])
         self._launch(training_task(self.ctx.ws, config))
+
+    def open_search(self) -> None:
+        from sftgui.qt.widgets.search_panel import SearchPanel
+
+        if self.needs_project():
+            return
+        if self.search_panel is None or self.search_panel.project is not self.ctx.project:
+            self.search_panel = SearchPanel(self.ctx, lambda: self.settings.config(
+                project=self.ctx.project.name, model=self.ctx.model_ref()), self)
+        self.search_panel.show()
+        self.search_panel.raise_()
 
     def resume(self) -> None:
         if self.job is not None and self.job.cancel.is_paused:

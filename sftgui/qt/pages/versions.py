@@ -103,8 +103,12 @@ class VersionsPage(Page):
         self.purge_button.setToolTip("Remove a version in the trash for good (its files go at the next clean-up). "
                                      "The history keeps what it was and why.")
         self.purge_button.setVisible(False)
+        self.monitor_button = QPushButton("Check on new data…")  # opens widgets/monitor_panel.py
+        self.monitor_button.setObjectName("monitorButton")
+        self.monitor_button.setToolTip("Score versions on new labelled examples over time, with warnings.")
+        self.monitor_button.clicked.connect(self.open_monitor)
         for b in (self.production_button, self.continue_button, self.compare_button, self.export_button,
-                  self.trash_button, self.show_trash, self.purge_button):
+                  self.trash_button, self.show_trash, self.purge_button, self.monitor_button):
             actions.addWidget(b)
         actions.addStretch(1)
         self.production_button.clicked.connect(self.make_production)
@@ -354,6 +358,18 @@ class VersionsPage(Page):
             self.status_label.setText("Select two or more versions (Ctrl+click) to compare.")
             return
         self._go_with_selection("compare")
+
+    def open_monitor(self) -> None:
+        from sftgui.qt.widgets.monitor_panel import MonitorPanel
+
+        if self.needs_project():
+            return
+        panel = getattr(self, "monitor_panel", None)
+        if panel is None or panel.project is not self.ctx.project:
+            self.monitor_panel = panel = MonitorPanel(self.ctx, self)
+        panel.refresh()
+        panel.show()
+        panel.raise_()
 
     def _go_with_selection(self, step: str) -> None:
         self.ctx.compare_selection = [v.id for v in self.selected()]

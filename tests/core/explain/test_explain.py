@@ -97,3 +97,12 @@ def test_explaining_a_version_is_audited(ws, version):
     assert event.detail["predicted"] == "billing"
     with pytest.raises(UserError, match="at least 2 steps"):
         explain.explain_input(ws, version, "x", steps=1)
+
+
+def test_short_texts_take_their_steps_in_one_pass_and_long_ones_stay_bounded():
+    from sftgui.core.tasks.text_classification.explain import TOKENS_PER_PASS, interpolation_batch
+
+    assert interpolation_batch(50, 30, 16) == 50  # 1,500 word pieces: one pass per label
+    assert interpolation_batch(50, 512, 16) == 16  # a long text: never more than the floor asks
+    assert interpolation_batch(50, 100, 16) == 20 and 20 * 100 <= TOKENS_PER_PASS  # as many as fit
+    assert interpolation_batch(8, 10, 16) == 16 and interpolation_batch(50, 10_000, 1) == 1

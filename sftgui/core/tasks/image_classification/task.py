@@ -55,6 +55,7 @@ class ImageClassification(Task):
     augments = True
     thumbnails = True
     reads_length = False  # the picture side comes with the model's image processor
+    explanation = "saliency"  # a map over the picture (saliency.py)
 
     # -- data ---------------------------------------------------------------------------------------
     def import_path(self, ws, project, path, **options):
@@ -178,6 +179,13 @@ class ImageClassification(Task):
 
     def max_length(self, processor, config):
         return None
+
+    def explain(self, model, processor, input_value, *, labels, target=None, max_length=None, steps=50,
+                internal_batch_size=16):
+        from sftgui.core.tasks.image_classification.saliency import explain_image
+
+        return explain_image(model, processor, input_value, labels=labels, target=target, steps=steps,
+                             internal_batch_size=internal_batch_size)
 
     def score(self, rows, labels, outputs):
         from sftgui.core.tasks.text_classification import scoring

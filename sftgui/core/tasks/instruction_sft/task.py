@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from sftgui.core.tasks.base import Metric, Preset, Task
+from sftgui.core.tasks.base import Metric, Preset, SearchDimension, Task
 
 
 AUTO_LENGTH = 0
@@ -146,6 +146,17 @@ class InstructionSFT(Task):
         from sftgui.core.tasks.instruction_sft import data
 
         return data.lengths(dataset)
+
+    def search_space(self, config=None):
+        """LoRA fine-tuning wants larger steps than full fine-tuning, and the rank is the capacity;
+        without LoRA the whole model trains and only the Trainer settings are searched."""
+        space = (SearchDimension("learning_rate", "Learning rate", "log", 5e-5, 5e-4),
+                 SearchDimension("epochs", "Epochs", "int", 1, 4),
+                 SearchDimension("warmup", "Warm-up share", "float", 0.0, 0.1),
+                 SearchDimension("weight_decay", "Weight decay", "float", 0.0, 0.1))
+        if (config or {}).get("lora", True):
+            space += (SearchDimension("lora_r", "LoRA rank", "choice", choices=(4, 8, 16, 32)),)
+        return space
 
     def lora_task_type(self):
         from peft import TaskType

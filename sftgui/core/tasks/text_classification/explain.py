@@ -4,8 +4,11 @@ gradients over the word-embedding layer, word pieces summed into the words a per
 The baseline is the same text with every word piece replaced by the padding token (the special
 tokens, positions and segment ids stay), so the attributions of a label add up to the change of
 its logit from that empty text to the real one (integrated gradients' completeness; Captum's
-convergence delta is the error). `internal_batch_size` bounds how many interpolated copies of the
-text go through the model at once, so memory stays that of a small batch however many steps.
+convergence delta is the error). Memory stays that of a small batch however many steps: the
+interpolated copies of the text go through the model `interpolation_batch` at a time, at least
+`internal_batch_size` and otherwise as many as fit in TOKENS_PER_PASS word pieces (a short text
+takes all its steps in one pass per label, about 2x faster than 16 at a time on a 2-core CPU;
+a long one stays at `internal_batch_size`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,13 @@ from __future__ import annotations
 from typing import Sequence
 
 METHOD = "layer integrated gradients over the word embeddings (Captum), baseline: padding tokens"
+TOKENS_PER_PASS = 2048  # word pieces of interpolated copies per forward/backward pass
+
+
+def interpolation_batch(steps: int, tokens: int, floor: int) -> int:
+    """How many interpolated copies go through the model at once: all `steps` when they fit in
+    TOKENS_PER_PASS word pieces, never fewer than `floor`."""
+    return max(1, floor, min(steps, TOKENS_PER_PASS // max(1, tokens)))
 
 
 def explain_text(model, tokenizer, text: str, *, labels: Sequence[str], target: str | None = None,
@@ -53,10 +63,11 @@ def explain_text(model, tokenizer, text: str, *, labels: Sequence[str], target: 
     lig = LayerIntegratedGradients(logits, model.get_input_embeddings())
     words = _words(text, offsets, word_ids, special.tolist())
     explained = [target] if target is not None else labels
+    batch = interpolation_batch(steps, int(ids.shape[1]), internal_batch_size)
     attributions, delta = {}, {}
     for name in explained:
         attr, err = lig.attribute(ids, baselines=baseline, additional_forward_args=tuple(inputs.values()),
-                                  target=labels.index(name), n_steps=steps, internal_batch_size=internal_batch_size,
+                                  target=labels.index(name), n_steps=steps, internal_batch_size=batch,
                                   return_convergence_delta=True)
         per_token = attr.sum(dim=-1)[0].detach().cpu().tolist()
         attributions[name] = [sum(per_token[i] for i in w["tokens"]) for w in words]
