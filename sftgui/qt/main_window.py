@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         page.nextRequested.connect(self.next_step)
         page.stateChanged.connect(self.update_states)
         if key == "welcome":
-            page.sampleRequested.connect(self.create_sample_project)
+            page.sampleRequested.connect(self.create_text_sample)
             page.sampleTaskRequested.connect(self.create_sample_project)
             page.newProjectRequested.connect(self.new_project)
             page.openWorkspaceRequested.connect(self.choose_workspace)
@@ -315,10 +315,15 @@ class MainWindow(QMainWindow):
         self.ctx.set_project(project)
         self.show_step("model")
 
-    def create_sample_project(self, task: str | None = None) -> None:
-        from sftgui.qt.sample import TEXT_TASK, start_sample_project
+    def create_text_sample(self) -> None:
+        from sftgui.qt.sample import TEXT_TASK
 
-        start_sample_project(self.ctx, self, task or TEXT_TASK)
+        self.create_sample_project(TEXT_TASK)
+
+    def create_sample_project(self, task: str) -> None:
+        from sftgui.qt.sample import start_sample_project
+
+        start_sample_project(self.ctx, self, task)
 
     # -- about, geometry, closing ---------------------------------------------------------------
     def show_about(self) -> None:
