@@ -76,6 +76,9 @@ class TrainConfig:
     group_by_length: bool | str = "auto"
     # on-the-fly augmentation of the training split (image tasks: core/tasks/image_classification/augment.py)
     augmentation: dict = field(default_factory=dict)
+    # "auto": with a frozen lower part (freeze N / all-but-head), its outputs are computed once, cached
+    # and the rest trains on them (training/feature_cache.py); "off": every epoch runs the whole model
+    feature_cache: str = "auto"
     schema_version: int = SCHEMA_VERSION
     extra: dict = field(default_factory=dict)  # free-form notes from the GUI; ignored by the engine
 
@@ -179,6 +182,7 @@ class TrainConfig:
         need(self.device in DEVICES, f"Device must be one of {', '.join(DEVICES)}.")
         need(self.lora_r >= 1, "The LoRA rank must be at least 1.")
         need(self.group_by_length in (True, False, "auto"), "Length-grouped batches must be on, off or auto.")
+        need(self.feature_cache in ("auto", "off"), "Caching the frozen part must be auto or off.")
         need(isinstance(self.augmentation, dict), "Augmentation settings must be a mapping of name to value.")
         return self
 

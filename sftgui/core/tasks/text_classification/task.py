@@ -98,6 +98,11 @@ class TextClassification(Task):
 
         return data.lengths(dataset)
 
+    def frozen_part(self, model, config):
+        from sftgui.core.tasks.text_classification.frozen import frozen_part
+
+        return frozen_part(model, config)
+
     def lora_task_type(self):
         from peft import TaskType
 
