@@ -26,6 +26,7 @@ from sftgui.qt import dialogs
 from sftgui.qt.heavy import load_heavy
 from sftgui.qt.pages.base import Page, StepState
 from sftgui.qt.widgets.loss_plot import LossPlot
+from sftgui.qt.widgets.train_estimate import TrainEstimate
 from sftgui.qt.widgets.train_settings import TrainSettings
 
 SLOT = "train"
@@ -103,6 +104,8 @@ class TrainPage(Page):
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
 
+        self.estimate = TrainEstimate()
+        self.settings.preset.currentIndexChanged.connect(lambda _=None: self._update_estimate())
         self.progress = QProgressBar()
         self.progress.setObjectName("trainProgress")
         self.progress.setFormat("%p%")
@@ -131,6 +134,7 @@ class TrainPage(Page):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(buttons)
+        top_layout.addWidget(self.estimate)
         top_layout.addWidget(self.progress)
         top_layout.addWidget(self.status)
         top_layout.addLayout(info)
@@ -164,6 +168,16 @@ class TrainPage(Page):
             what = "Continue training" if self.ctx.continue_from else "Start from"
             self.model_label.setText(f"<b>{what}:</b> {self.ctx.model_ref()}")
         self._update_buttons()
+        self._update_estimate()
+
+    def _update_estimate(self) -> None:
+        config = None
+        if self.ctx.project is not None:
+            try:
+                config = self.settings.config(project=self.ctx.project.name, model=self.ctx.model_ref())
+            except UserError:
+                config = None
+        self.estimate.show_for(self.ctx.ws, self.ctx.project, config)
 
     def _update_buttons(self) -> None:
         running = self.ctx.jobs.is_running(SLOT)
@@ -208,6 +222,9 @@ class TrainPage(Page):
             self._say("Stopping after this step…")
 
     def _launch(self, task) -> None:
+        # a new job starts from nothing: no "Time left: 0 s" or speed left over from the last one
+        for label in (self.eta_label, self.speed_label, self.memory_label, self.device_label, self.fast_label):
+            label.clear()
         self.progress.setRange(0, 0)
         self._say("Preparing…")
         self.job = self.ctx.jobs.start(SLOT, task, on_event=self.on_event, on_done=self._done,
@@ -283,6 +300,7 @@ class TrainPage(Page):
 
     def _done(self, result) -> None:
         self.job = None
+        self._update_estimate()  # the run just finished is the newest measurement
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
         self._update_buttons()

@@ -172,3 +172,27 @@ def test_stop_and_resume_on_the_cached_path(ws, tiny_project, tiny_model_dir):
     assert "reused from the cache" in _frozen_line(again)
     loss_steps = [p.step for p in runs_repo.metric_points(result.run_id, "loss")]
     assert loss_steps == list(range(1, again.of(ev.Started)[0].total_steps + 1))
+
+
+def test_capability_honours_the_environment_limits():
+    from sftgui.core.training.hardware import cpu_capability
+
+    flags = "flags : fpu sse2 avx2 avx512f avx512_bf16 amx_tile amx_bf16"
+    full = cpu_capability(flags, env={})
+    assert (full.avx2, full.avx512, full.bf16, full.amx, full.isa) == (True, True, True, True, "AMX")
+    aten = cpu_capability(flags, env={"ATEN_CPU_CAPABILITY": "avx2"})
+    assert (aten.avx2, aten.avx512, aten.bf16, aten.isa) == (True, False, False, "AVX2") and "ATEN" in aten.limit
+    onednn = cpu_capability(flags, env={"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"})
+    assert (onednn.avx512, onednn.bf16, onednn.amx) == (True, False, False)
+    assert cpu_capability("flags : sse2 avx2", env={}).sentence() == "AVX2 without native bf16"
+
+
+def test_the_time_left_never_climbs():
+    from sftgui.core.training.callbacks import BridgeCallback
+
+    bridge = BridgeCallback(1, lambda e: None, None, cancel_file=Path("/nonexistent"), effective_batch=8,
+                            eval_details={}, started={}, metric_keys=())
+    shown = [bridge.steady_eta(raw, now) for raw, now in [(100, 1), (90, 2), (140, 3), (120, 10), (40, 11), (0, 12)]]
+    assert shown[:2] == [100, 90] and shown[2] == 89 and shown[3] == 82  # a slow stretch: it waits, not climbs
+    assert shown[4] == 40 and shown[5] == 0
+    assert all(b <= a for a, b in zip(shown, shown[1:]))
