@@ -196,3 +196,27 @@ def test_the_time_left_never_climbs():
     assert shown[:2] == [100, 90] and shown[2] == 89 and shown[3] == 82  # a slow stretch: it waits, not climbs
     assert shown[4] == 40 and shown[5] == 0
     assert all(b <= a for a, b in zip(shown, shown[1:]))
+
+
+def test_image_quick_caches_the_backbone_features_and_keeps_it_unchanged(ws, tmp_path):
+    from safetensors.torch import load_file
+
+    from sftgui.config import TrainConfig
+    from sftgui.core.data.importers import import_file
+    from sftgui.core.projects import create_project
+    from sftgui.core.versions import load_state_dict
+    from tests.tiny_image import make_shapes_folder, make_tiny_image_model_dir
+
+    model_dir = make_tiny_image_model_dir(tmp_path / "resnet", num_labels=4)
+    pics = create_project(ws, "pics", "image-classification")
+    import_file(ws, pics, make_shapes_folder(tmp_path / "shapes", per_class=8))
+    rec = Recorder()
+    config = TrainConfig.from_preset("quick", task="image-classification", project="pics", model=str(model_dir),
+                                     epochs=2, batch_size=8, seed=3)
+    result = engine.run(config, rec, ws=ws)
+    assert result.status == "completed", result.error
+    assert "computed once and cached" in _frozen_line(rec)
+    base, state = load_file(str(model_dir / "model.safetensors")), load_state_dict(ws, result.version)
+    backbone = [k for k in state if not k.startswith("classifier.") and k in base]
+    assert backbone and all(torch.equal(state[k], base[k]) for k in backbone)
+    assert any(not torch.equal(state[k], base.get(k, state[k] * 0)) for k in state if k.startswith("classifier."))
