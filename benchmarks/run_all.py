@@ -26,6 +26,7 @@ MODULES = [
     "benchmarks.quick_preset",  # issue 5: Quick preset on the sample set
     "benchmarks.export_agreement",  # issue 14: pipeline() on an export equals sftgui predict
     "benchmarks.distributed_speed",  # issue 20: 2 torchrun processes vs 1
+    "benchmarks.cpu_no_bf16",  # issue 22: presets vs plain Trainer defaults on an emulated AVX2 CPU
 ]
 
 

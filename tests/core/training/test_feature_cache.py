@@ -220,3 +220,21 @@ def test_image_quick_caches_the_backbone_features_and_keeps_it_unchanged(ws, tmp
     backbone = [k for k in state if not k.startswith("classifier.") and k in base]
     assert backbone and all(torch.equal(state[k], base[k]) for k in backbone)
     assert any(not torch.equal(state[k], base.get(k, state[k] * 0)) for k in state if k.startswith("classifier."))
+
+
+def test_all_but_top_k_freezes_all_layers_but_the_top_ones(tiny_model_dir):
+    from sftgui.config import TrainConfig
+    from sftgui.core.tasks import get_task
+    from sftgui.core.training.adapt import apply_freeze
+    from sftgui.errors import UserError
+
+    task = get_task("text-classification")
+    model = task.load_model(tiny_model_dir, ["a", "b"])
+    frozen = apply_freeze(model, "all-but-top-1")
+    assert any(".layer.0." in n for n in frozen) and not any(".layer.1." in n for n in frozen)
+    part = task.frozen_part(model, TrainConfig(freeze="all-but-top-1"))
+    assert part.n == 1 and not part.first_position_only
+    assert apply_freeze(task.load_model(tiny_model_dir, ["a", "b"]), "all-but-top-5") == [
+        n for n, _ in task.load_model(tiny_model_dir, ["a", "b"]).named_parameters() if ".embeddings." in n]
+    with pytest.raises(UserError, match="all-but-top-K"):
+        TrainConfig(freeze="all-but-top-x").validate()

@@ -17,7 +17,14 @@ def frozen_part(model, config):
     embeddings = getattr(model.base_model, "embeddings", None)
     if layers is None or embeddings is None:
         return None
-    n = len(layers) if freeze == "all-but-head" else config.freeze_layers
+    from sftgui.config import top_layers
+
+    if freeze == "all-but-head":
+        n = len(layers)
+    elif top_layers(freeze) is not None:
+        n = max(0, len(layers) - top_layers(freeze))
+    else:
+        n = config.freeze_layers
     if n < 1:
         return None  # only the embeddings frozen: caching them saves next to nothing
     return LayerInputPart(model, embeddings, layers, n, input_name="input_ids", first_position_only=True)
