@@ -15,7 +15,7 @@ AUTO_LENGTH = 0  # config.AUTO_LENGTH: "long enough for 95% of the training text
 PRESETS = (
     # Quick stays a full fine-tune: caching a frozen part (training/feature_cache.py, "Keep fixed" under
     # Advanced) was measured on the drugs.com reviews on an emulated AVX2 CPU (under heavy load):
-    # all-but-head 67.0%, all-but-top-2 at 1e-4/16/3 epochs 65.4% (the majority class), below the
+    # all-but-head 67.0%, all-but-top-2 65.4% at 1e-4/16 and 5e-5/8 (the majority class's share; cause not settled), below the
     # full fine-tune's ~72%; no frozen setting matched it yet, so none is the default.
     # Quick: the Trainer's own defaults (3 epochs, 5e-5, batch 8) on the fast paths; at 1e-4/16/2 epochs
     # it learned only the majority class of the drugs.com reviews benchmark.
