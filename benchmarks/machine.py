@@ -19,7 +19,14 @@ def describe() -> dict:
                     break
     except OSError:
         pass
+    try:
+        from sftgui.core.training.hardware import cpu_capability
+
+        capability = cpu_capability().sentence()
+    except Exception:  # noqa: BLE001 - describing the machine never fails a benchmark
+        capability = "unknown"
     info = {
+        "capability": capability,  # first: AVX2 / AVX-512 / AMX, bf16 or not (and any emulation limit)
         "cpu": cpu,
         "cores": os.cpu_count(),
         "bf16_cpu": "avx512_bf16" in flags or "amx_bf16" in flags,

@@ -30,6 +30,7 @@ MODULES = [
     "benchmarks.memory_figures",  # issue 22: peak memory of inference (streamed) and training vs plain scripts
     "benchmarks.gpu_training",  # issue 22: GPU training vs a plain Trainer (no rows without a GPU)
     "benchmarks.search_vs_quick",  # issue 18: a search's best trial vs the Quick preset (drugs.com)
+    "benchmarks.cpu_no_bf16",  # issue 22: presets vs plain Trainer defaults on an emulated AVX2 CPU
 ]
 
 

@@ -28,6 +28,12 @@ PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+def top_layers(freeze) -> int | None:
+    """The K of freeze "all-but-top-K" (every layer frozen but the top K), else None."""
+    m = re.fullmatch(r"all-but-top-([0-9]{1,3})", str(freeze), re.ASCII)
+    return int(m.group(1)) if m else None
+
+
 def _layers(freeze) -> int | None:
     """The N of freeze "N" (ASCII digits: '²'.isdigit() is true), else None."""
     text = str(freeze)
@@ -53,7 +59,9 @@ class TrainConfig:
     label_smoothing: float = 0.0
     scheduler: str = "linear"
     class_weights: str | dict = "none"  # "none", "balanced" or {label: weight}
-    freeze: str = "none"  # "none", "embeddings", "N" (embeddings + first N layers), "all-but-head"
+    # "none", "embeddings", "N" (embeddings + first N layers), "all-but-top-K" (all layers but the top K),
+    # "all-but-head"
+    freeze: str = "none"
     lora: bool = False
     lora_r: int = 8
     lora_alpha: int = 16
@@ -79,6 +87,9 @@ class TrainConfig:
     packing: bool = False
     # on-the-fly augmentation of the training split (image tasks: core/tasks/image_classification/augment.py)
     augmentation: dict = field(default_factory=dict)
+    # "auto": with a frozen lower part (freeze N / all-but-head), its outputs are computed once, cached
+    # and the rest trains on them (training/feature_cache.py); "off": every epoch runs the whole model
+    feature_cache: str = "auto"
     schema_version: int = SCHEMA_VERSION
     extra: dict = field(default_factory=dict)  # free-form notes from the GUI; ignored by the engine
 
@@ -172,8 +183,9 @@ class TrainConfig:
         need(self.scheduler in SCHEDULERS, f"Unknown scheduler {self.scheduler!r}; use one of {', '.join(SCHEDULERS)}.")
         need(isinstance(self.class_weights, dict) or self.class_weights in ("none", "balanced"),
              "Class weights must be none, balanced or a weight per label.")
-        need(self.freeze in ("none", "embeddings", "all-but-head") or _layers(self.freeze) is not None,
-             "Freeze must be none, embeddings, a number of layers (0-9999) or all-but-head.")
+        need(self.freeze in ("none", "embeddings", "all-but-head") or _layers(self.freeze) is not None
+             or top_layers(self.freeze) is not None,
+             "Freeze must be none, embeddings, a number of layers (0-9999), all-but-top-K or all-but-head.")
         watchable = task.watchable_metrics()
         need(self.early_stopping_metric in watchable,
              f"Early stopping can watch {', '.join(watchable)}, not {self.early_stopping_metric!r}.")
@@ -183,6 +195,7 @@ class TrainConfig:
         need(self.lora_r >= 1, "The LoRA rank must be at least 1.")
         need(self.group_by_length in (True, False, "auto"), "Length-grouped batches must be on, off or auto.")
         need(isinstance(self.packing, bool), "Packing must be on or off.")
+        need(self.feature_cache in ("auto", "off"), "Caching the frozen part must be auto or off.")
         need(isinstance(self.augmentation, dict), "Augmentation settings must be a mapping of name to value.")
         return self
 

@@ -28,7 +28,7 @@ def register(sub) -> None:
     t.add_argument("--batch-size", type=validate.steps)
     t.add_argument("--grad-accumulation", type=validate.steps)
     t.add_argument("--max-length", type=validate.tokens, help="tokens read per text")
-    t.add_argument("--freeze", metavar="embeddings|N|all-but-head", help="keep these parts of the model fixed")
+    t.add_argument("--freeze", metavar="embeddings|N|all-but-top-K|all-but-head", help="keep these parts of the model fixed")
     t.add_argument("--lora", action="store_true", default=None, help="train small LoRA adapters (merged at the end)")
     t.add_argument("--full", action="store_false", dest="lora", default=None,
                    help="train every weight instead of LoRA adapters (language models use LoRA by default)")

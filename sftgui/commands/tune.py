@@ -33,7 +33,7 @@ def register(sub) -> None:
     t.add_argument("--lr", type=float, dest="learning_rate", metavar="X")
     t.add_argument("--batch-size", type=int)
     t.add_argument("--max-length", type=int)
-    t.add_argument("--freeze", metavar="embeddings|N|all-but-head")
+    t.add_argument("--freeze", metavar="embeddings|N|all-but-top-K|all-but-head")
     t.add_argument("--warmup", type=float)
     t.add_argument("--weight-decay", type=float)
     t.add_argument("--lora", action="store_true", default=None, help="search over LoRA ranks instead of freezing")

@@ -254,6 +254,13 @@ class Task(ABC):
         """Each training row's length, for length-grouped batches; None when it does not apply."""
         return None
 
+    def frozen_part(self, model, config):
+        """How a model whose lower part is frozen splits into that part (its outputs computed once
+        and cached, `training/feature_cache.py`) and the part that trains: a `feature_cache.FrozenPart`
+        (`LayerInputPart` / `HeadInputPart`), or None when nothing is frozen or the task cannot say
+        (the run then trains the normal way). Called after `config.freeze` was applied to `model`."""
+        return None
+
     @abstractmethod
     def lora_task_type(self):
         """peft's TaskType for LoRA on this task's models (e.g. TaskType.SEQ_CLS)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sftgui.config import top_layers
 from sftgui.errors import UserError
 
 
@@ -28,6 +29,8 @@ def apply_freeze(model, freeze: str) -> list[str]:
     n_layers = len(layers) if layers is not None else 0
     if freeze == "all-but-head":
         n = n_layers
+    elif top_layers(freeze) is not None:
+        n = max(0, n_layers - top_layers(freeze))
     elif str(freeze).isdigit():
         n = int(freeze)
         if n > n_layers:

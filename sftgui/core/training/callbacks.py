@@ -30,10 +30,12 @@ class BridgeCallback(TrainerCallback):
         self.stopped = False
         self.start_step = 0
         self._t0 = time.perf_counter()
+        self._eta: tuple[float, float] | None = None  # (last ETA shown, when)
 
     # -- start ------------------------------------------------------------------------------
     def on_train_begin(self, args, state, control, **kwargs):
         self._t0 = time.perf_counter()
+        self._eta = None
         self.start_step = state.global_step
         self.sink(ev.Started(self.run_id, total_steps=state.max_steps, resumed_from_step=state.global_step,
                             **self.started))
@@ -69,12 +71,23 @@ class BridgeCallback(TrainerCallback):
         done = max(0, step - self.start_step)
         elapsed = self.elapsed
         rate = done * self.effective_batch / elapsed if done and elapsed > 0 else None
-        eta = elapsed / done * (state.max_steps - step) if done else None
+        eta = self.steady_eta(elapsed / done * (state.max_steps - step) if done else None, elapsed)
         self.sink(ev.StepLogged(self.run_id, step=step, total_steps=state.max_steps, epoch=epoch,
                                 loss=_f(logs.get("loss")), learning_rate=_f(logs.get("learning_rate")),
                                 grad_norm=_f(logs.get("grad_norm")), samples_per_second=rate,
                                 elapsed_s=elapsed, eta_s=eta))
         self.sink(resource_use(self.run_id))
+
+    def steady_eta(self, raw: float | None, now: float) -> float | None:
+        """The time left as shown: never higher than the last one shown minus the time since (a
+        slower stretch, e.g. an evaluation, makes it wait rather than climb), at least 1 s."""
+        if raw is None:
+            return None
+        if self._eta is not None:
+            shown, at = self._eta
+            raw = min(raw, max(1.0, shown - (now - at)))
+        self._eta = (raw, now)
+        return raw
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         metrics = metrics or {}

@@ -35,6 +35,9 @@ class TrainingSession:
         self.hw = pick_hardware(self.config.device, self.config.precision)
         self.batch, self.accum = self.config.batch_size, self.config.grad_accumulation
         self.trainer = self.bridge = None
+        self.part = self.cached = None  # the frozen part whose outputs are cached (feature_cache.py)
+        self.cache_note = ""  # why the cached path is not used, in plain words ("" when it is or not asked)
+        self.cached_hit = False
         self.samples_per_second = samples_per_second
         self.eval_details: dict = {}
         self._emit(ev.Preparing(run_id, f"Loading the {prep.task.processor_name}"))
@@ -78,7 +81,7 @@ class TrainingSession:
         from sftgui.core.training.args import build_training_args
         from sftgui.core.training.callbacks import BridgeCallback
         from sftgui.core.training.fast_dropout import use_fast_dropout
-        from sftgui.core.training.hardware import fast_path_sentences
+        from sftgui.core.training.hardware import fast_path_sentences, use_physical_cores
         from sftgui.core.training.trainer import RowIdTrainer, weighted_loss
 
         cfg, prep = self.config, self.prep
@@ -93,12 +96,27 @@ class TrainingSession:
         else:
             apply_freeze(model, cfg.freeze)
         fast_dropout = use_fast_dropout(model) if self.hw.device == "cpu" else []
+        self.threads = use_physical_cores() if self.hw.device == "cpu" else {}
+        train_model, train_data, eval_data = model, self.data["train"], self.data["validation"]
+        collator, lengths = prep.task.collator(self.processor), None
+        if cfg.group_by_length:
+            lengths = prep.task.lengths(self.data["train"])
+        self.part = self._frozen_part(model, collator)
+        if self.part is not None:
+            from sftgui.core.training.feature_cache import collate
+
+            self.part.swap_in()
+            train_model, train_data, eval_data = self.part.head, self.cached["train"], self.cached["validation"]
+            collator = collate
+            lengths = train_data.features.lengths if cfg.group_by_length else None
+        self.eval_data = eval_data
         args = build_training_args(cfg, self.out_dir, self.hw, n_train=len(self.data["train"]),
                                    batch_size=self.batch, grad_accumulation=self.accum, task=prep.task)
         started = dict(epochs=float(cfg.epochs), device=self.hw.device, precision=self.hw.precision,
                        fast_paths=fast_path_sentences(self.hw, group_by_length=cfg.group_by_length,
                                                       cache_hit=self.cache_hit, fast_dropout=bool(fast_dropout),
-                                                      task=prep.task, config=cfg),
+                                                      task=prep.task, config=cfg,
+                                                      frozen=self._frozen_sentence(), threads=self.threads),
                        train_rows=len(self.data["train"]), validation_rows=len(self.data["validation"]),
                        batch_size=self.batch, grad_accumulation=self.accum, labels=tuple(prep.labels))
         self.bridge = BridgeCallback(self.run_id, self._emit, self.cancel,
@@ -115,14 +133,81 @@ class TrainingSession:
         if weights is not None:
             loss_func = weighted_loss(torch.tensor(weights, dtype=torch.float32), cfg.label_smoothing)
         self.trainer = RowIdTrainer(
-            model=model, args=args, train_dataset=self.data["train"], eval_dataset=self.data["validation"],
-            processing_class=self.processor, data_collator=prep.task.collator(self.processor),
+            model=train_model, args=args, train_dataset=train_data, eval_dataset=eval_data,
+            processing_class=self.processor, data_collator=collator,
             compute_metrics=self._compute_metrics, callbacks=callbacks + self.extra_callbacks,
             compute_loss_func=loss_func, preprocess_logits_for_metrics=prep.task.logits_reducer(),
-            train_lengths=prep.task.lengths(self.data["train"]) if cfg.group_by_length else None)
+            train_lengths=lengths)
         # Our events are the progress report: no Trainer printing on stdout (it would break --json).
         self.trainer.remove_callback(PrinterCallback)
         self.trainer.remove_callback(ProgressCallback)
+
+    # -- the cached frozen part -------------------------------------------------------------------
+    def _frozen_part(self, model, collator):
+        """The task's frozen part when its outputs can be cached here (building or reading the cache
+        the first time), else None with `cache_note` saying why not."""
+        import os
+
+        from sftgui.core.training import feature_cache as fc
+
+        cfg, prep = self.config, self.prep
+        if cfg.feature_cache == "off" or cfg.lora:
+            return None
+        part = prep.task.frozen_part(model, cfg)
+        if part is None:
+            return None
+        why = ""
+        if int(os.environ.get("WORLD_SIZE", "1") or 1) > 1:
+            why = "not with several processes"
+        elif any(bool(v) for v in (cfg.augmentation or {}).values()):
+            why = "not with augmented training data (each epoch sees other variations)"
+        elif getattr(prep, "ws", None) is None:
+            why = "no workspace cache here"
+        if not why:
+            gap = fc.self_check(part, self.data["validation"], collator)
+            if gap > fc.SELF_CHECK_TOLERANCE:
+                why = f"this model's split did not match the full model (logits differ by {gap:.2g})"
+        if why:
+            self.cache_note = why
+            return None
+        if self.cached is None:
+            key = fc.cache_key(task=prep.task.name, model_dir=prep.source.folder, snapshot_hash=prep.snapshot.hash,
+                               max_length=cfg.max_length, freeze_key=part.key)
+            done = {"last": 0}
+
+            def progress(split, d, t):
+                if d == t or d - done["last"] >= 256:
+                    done["last"] = 0 if d == t else d
+                    self._emit(ev.Preparing(self.run_id, f"Reading the {split} examples once with the frozen "
+                                                         f"part of the model: {d:,} of {t:,}"))
+
+            self._emit(ev.Preparing(self.run_id, "Reading the examples once with the frozen part of the model"))
+            self.cached, self.cached_hit = fc.cached_splits(
+                Path(prep.ws.cache) / "features" / key, part, self.data, collator,
+                lambda ds: prep.task.lengths(ds), progress=progress)
+        return part
+
+    def _frozen_sentence(self) -> str | None:
+        if self.part is not None:
+            reuse = "reused from the cache" if self.cached_hit else "computed once and cached for the next run"
+            return (f"frozen part: its outputs {reuse} — only the layers that learn run in each step "
+                    "(the frozen part runs without dropout)")
+        if self.cache_note:
+            return f"frozen part: computed in every step — {self.cache_note}"
+        return None
+
+    def chosen(self) -> dict:
+        """What this run chose to be fast, for the run's record (metrics['training']['fast_paths'])."""
+        from sftgui.core.training.hardware import cpu_capability
+
+        out = {"precision": self.hw.precision, "threads": dict(getattr(self, "threads", {}) or {}),
+               "group_by_length": bool(self.config.group_by_length),
+               "feature_cache": ("reused" if self.cached_hit else "built") if self.part is not None
+               else ("off: " + self.cache_note if self.cache_note else "off")}
+        if self.hw.device == "cpu":
+            cap = cpu_capability()
+            out["cpu"] = {"isa": cap.isa, "bf16": cap.bf16, "limit": cap.limit}
+        return out
 
     def _compute_metrics(self, p) -> dict:
         metrics, details = self.prep.task.training_metrics(p, self.prep.labels)
@@ -194,7 +279,7 @@ class TrainingSession:
 
     def validate(self) -> dict:
         """The task's headline metrics and the loss of the best checkpoint on the validation rows."""
-        val = self.trainer.evaluate(self.data["validation"])
+        val = self.trainer.evaluate(getattr(self, "eval_data", None) or self.data["validation"])
         validation = {m.key: val.get(f"eval_{m.key}") for m in self.prep.task.metrics if f"eval_{m.key}" in val}
         return {**validation, "loss": val.get("eval_loss")}
 
@@ -206,6 +291,8 @@ class TrainingSession:
         # (accelerate wraps forward in bf16/fp16 autocast under mixed precision: unwrapped, the model
         # predicts in its own dtype, as the loaded version will)
         unwrapped = self.trainer.accelerator.unwrap_model(self.trainer.model, keep_fp32_wrapper=False)
+        if self.part is not None:  # the trained part is the full model's own: put the frozen part back
+            unwrapped = self.part.full_model()
         restore_attention(unwrapped)
         if self.prep.task.keeps_adapter and hasattr(unwrapped, "peft_config"):
             return unwrapped.to("cpu").eval()  # base tensors (already in the store) + the adapter's
@@ -239,7 +326,8 @@ class TrainingSession:
                                "wall_s": wall_s, "seed": self.config.seed,
                                "steps": steps,
                                "train_samples_per_second": self.samples_per_second,
-                               "batch_size": self.batch, "grad_accumulation": self.accum}
+                               "batch_size": self.batch, "grad_accumulation": self.accum,
+                               "fast_paths": self.chosen()}
         # what the version stores: the merged model, or (keeps_adapter) the adapter beside the base tensors
         return metrics, predictions, stored.to("cpu")
 

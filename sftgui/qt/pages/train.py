@@ -29,6 +29,7 @@ from sftgui.qt.plain import model_name
 from sftgui.qt.widgets.details import Details
 from sftgui.qt.widgets.live_answers import LiveAnswers
 from sftgui.qt.widgets.loss_plot import LossPlot
+from sftgui.qt.widgets.train_estimate import TrainEstimate
 from sftgui.qt.widgets.train_settings import TrainSettings
 
 SLOT = "train"
@@ -115,6 +116,8 @@ class TrainPage(Page):
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
 
+        self.estimate = TrainEstimate()
+        self.settings.preset.currentIndexChanged.connect(lambda _=None: self._update_estimate())
         self.progress = QProgressBar()
         self.progress.setObjectName("trainProgress")
         self.progress.setFormat("%p%")
@@ -149,6 +152,7 @@ class TrainPage(Page):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(buttons)
+        top_layout.addWidget(self.estimate)
         top_layout.addWidget(self.progress)
         top_layout.addWidget(self.status)
         top_layout.addLayout(info)
@@ -188,6 +192,16 @@ class TrainPage(Page):
             self.model_label.setText(f"<b>{what}:</b> {model_name(ref)}")
             self.model_label.setToolTip(f"Model: {ref}")
         self._update_buttons()
+        self._update_estimate()
+
+    def _update_estimate(self) -> None:
+        config = None
+        if self.ctx.project is not None:
+            try:
+                config = self.settings.config(project=self.ctx.project.name, model=self.ctx.model_ref())
+            except UserError:
+                config = None
+        self.estimate.show_for(self.ctx.ws, self.ctx.project, config)
 
     def _update_buttons(self) -> None:
         running = self.ctx.jobs.is_running(SLOT)
@@ -248,6 +262,9 @@ class TrainPage(Page):
             self._say("Stopping after this step…")
 
     def _launch(self, task) -> None:
+        # a new job starts from nothing: no "Time left: 0 s" or speed left over from the last one
+        for label in (self.eta_label, self.speed_label, self.memory_label, self.device_label, self.fast_label):
+            label.clear()
         self.progress.setRange(0, 0)
         self._say("Preparing…")
         self.job = self.ctx.jobs.start(SLOT, task, on_event=self.on_event, on_done=self._done,
@@ -330,6 +347,7 @@ class TrainPage(Page):
 
     def _done(self, result) -> None:
         self.job = None
+        self._update_estimate()  # the run just finished is the newest measurement
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
         self._update_buttons()

@@ -60,7 +60,7 @@ SETTINGS = (
     Setting("class_weights", "Rare labels", "choice", "balanced gives rare labels more weight so the model "
             "does not ignore them; none treats every example the same.", choices=("none", "balanced")),
     Setting("freeze", "Keep fixed", "choice", "Keep parts of the pre-trained model unchanged: faster and "
-            "safer with little data, but it may learn less.", choices=("none", "embeddings", "all-but-head")),
+            "safer with little data, but it may learn less.", choices=("none", "embeddings", "all-but-top-2", "all-but-head")),
     Setting("lora", "LoRA (small add-on weights)", "bool", "Train small add-on matrices instead of the whole "
             "model: much less memory; the result is merged into a normal model."),
     Setting("packing", "Pack short examples together", "bool", "Language models: lay short examples end to "

@@ -151,6 +151,20 @@ class ImageClassification(Task):
 
         return collator()
 
+    def frozen_part(self, model, config):
+        """Quick (all but the head frozen): the backbone's pooled features are cached and only the
+        new head trains on them. Batch-norm statistics stay as pre-trained (the backbone runs in
+        eval mode once); on the normal path they would drift with the training batches."""
+        from sftgui.core.training.feature_cache import HeadInputPart
+
+        head = getattr(model, "classifier", None)
+        if str(config.freeze) != "all-but-head" or head is None:
+            return None
+        head_params = {id(p) for p in head.parameters()}
+        if any(p.requires_grad for p in model.parameters() if id(p) not in head_params):
+            return None  # something before the head still learns: its output changes every step
+        return HeadInputPart(model, "classifier")
+
     def lora_task_type(self):
         return None  # peft has no image task type: LoRA wraps every linear layer; the head is saved
 
