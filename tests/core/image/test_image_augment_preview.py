@@ -57,5 +57,6 @@ def test_training_words_for_pictures_name_no_text_fast_paths():
     said = " ".join(fast_path_sentences(hw, group_by_length=False, cache_hit=False, task=image, config=balanced))
     assert "augmentation: on — mirrored, turned up to 10 degrees" in said
     text = fast_path_sentences(hw, group_by_length=True, cache_hit=True, fast_dropout=True)
-    assert text[1].startswith("length-grouped batches: on") and text[-1] == "tokenized data: reused from the cache"
+    assert text[0].startswith("processor: ")  # on a CPU, what it can do comes first
+    assert any(s.startswith("length-grouped batches: on") for s in text) and text[-1] == "tokenized data: reused from the cache"
     assert any(s.startswith("dropout: cheaper") for s in text)
