@@ -12,6 +12,7 @@ import pytest
 
 from sftgui.cli import main
 from tests.core.training.conftest import keyword_rows, train_then_kill
+from tests.sample_facts import SAMPLE_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--epochs", "3", "--lr", "3e-2", "--batch-size", "8", "--max-length", "32"]
@@ -137,7 +138,7 @@ def test_demo_with_a_tiny_model(tmp_path, tiny_model_dir, capsys):
     ws = tmp_path / "ws"
     assert sftgui(ws, "demo", "--model", str(tiny_model_dir)) == 0
     out = capsys.readouterr().out
-    assert "Imported 648 rows" in out and "Checked the data" in out and "Fixed" in out
+    assert f"Imported {SAMPLE_ROWS} rows" in out and "Checked the data" in out and "Fixed" in out
     assert "Done: support-tickets@v1" in out and "Summary: support-tickets@v1 is live" in out
     assert (ws / "exports" / "support-tickets-v1" / "config.json").is_file()
 

@@ -17,6 +17,7 @@ import pytest
 from sftgui.resources import SAMPLE_CSV, resource_path
 from tests.core.data.badfiles import BAD_FILES
 from tests.reliability.checks import file_hash
+from tests.sample_facts import SAMPLE_ROWS
 
 SAMPLE = resource_path(SAMPLE_CSV)
 
@@ -116,4 +117,4 @@ def test_the_data_issue_list_is_covered_and_counted(figures):
 
 def test_a_good_import_after_every_refusal_still_works(cli_with_data):
     code, out, _ = cli_with_data("data", "check", "--project", "tickets", "--json")
-    assert code == 0 and json.loads(out)["rows"] == 648
+    assert code == 0 and json.loads(out)["rows"] == SAMPLE_ROWS

@@ -18,6 +18,7 @@ from sftgui.resources import SAMPLE_CSV, resource_path
 from sftgui.store.db import open_workspace
 from tests.reliability.checks import tree_state
 from tests.reliability.conftest import ROOT
+from tests.sample_facts import SAMPLE_ROWS
 
 BIG = str(2**63)
 HUGE = "9" * 400
@@ -117,9 +118,9 @@ def test_a_project_named_like_an_id_is_found_by_name(w):
     assert code == 0, err
     projects = {p["name"]: p for p in json.loads(w("project", "list", "--json")[1])}
     code, out, _ = w("data", "rows", "--project", "1", "--json")
-    assert json.loads(out)["total"] == 648  # the project named "1", not the project with id 1 (tickets, 20 rows)
+    assert json.loads(out)["total"] == SAMPLE_ROWS  # the project named "1", not the project with id 1 (tickets, 20 rows)
     code, out, _ = w("data", "rows", "--project", str(projects["tickets"]["id"]), "--json")
-    assert json.loads(out)["total"] in (20, 648)  # an id still works when no project has that name
+    assert json.loads(out)["total"] in (20, SAMPLE_ROWS)  # an id still works when no project has that name
     code, out, _ = w("data", "rows", "--project", str(projects["2"]["id"]), "--json")
     assert code == 0
 

@@ -15,6 +15,7 @@ from sftgui.resources import SAMPLE_CSV, resource_path
 from sftgui.store import blobs as blobs_module
 from tests.reliability.conftest import nudge
 from tests.reliability.faults import FillingDisk, enospc
+from tests.sample_facts import SAMPLE_ROWS
 
 SAMPLE = resource_path(SAMPLE_CSV)
 
@@ -106,7 +107,7 @@ def test_a_full_disk_while_importing_data_through_the_cli(cli, monkeypatch, figu
     figures["disk_full_faults"] += 1
     monkeypatch.undo()
     code, out, _ = cli("data", "import", SAMPLE, "--project", "tickets", "--json")
-    assert code == 0 and '"rows": 648' in out
+    assert code == 0 and f'"rows": {SAMPLE_ROWS}' in out
 
 
 def test_a_full_disk_while_writing_a_training_checkpoint(ws, tiny_model_dir, monkeypatch, figures):

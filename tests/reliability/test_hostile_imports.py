@@ -16,6 +16,7 @@ from sftgui.resources import SAMPLE_CSV, resource_path
 from tests.reliability import xlsx_parts as X
 from tests.reliability.checks import file_hash, tree_state
 from tests.reliability.conftest import ROOT
+from tests.sample_facts import SAMPLE_ROWS
 
 SAMPLE = resource_path(SAMPLE_CSV)
 BOUND_S = 120  # a refusal must come well within this, on a loaded 2-core machine
@@ -220,5 +221,5 @@ def test_the_row_bound_is_checked_while_reading(cli, monkeypatch, figures):
     _refused(cli, SAMPLE, "more than 100 rows")
     monkeypatch.undo()
     code, out, _ = cli("data", "import", SAMPLE, "--project", "tickets", "--json")
-    assert code == 0 and json.loads(out)["rows"] == 648
+    assert code == 0 and json.loads(out)["rows"] == SAMPLE_ROWS
     figures["hostile_imports_refused"] += 1
