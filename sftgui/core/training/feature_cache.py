@@ -37,6 +37,25 @@ class _Stop(Exception):
     """Raised by a forward hook once the frozen part's output is captured: the rest is not needed."""
 
 
+def _run_until(model, batch, register, pick):
+    """Run `model` on `batch` only until the hook that `register` installs fires; returns what
+    `pick` takes from the hook's arguments (the frozen part's output). The rest is never computed."""
+    seen = {}
+
+    def hook(module, *args):
+        seen["out"] = pick(*args)
+        raise _Stop
+
+    handle = register(hook)
+    try:
+        model(**batch)
+    except _Stop:
+        pass
+    finally:
+        handle.remove()
+    return seen["out"]
+
+
 @dataclass
 class CachedFeatures:
     """One split's cached features: rows concatenated along dim 0, `offsets[i]:offsets[i+1]` is row i."""
@@ -160,21 +179,9 @@ class LayerInputPart(FrozenPart):
         self.head = _LayerInputHead(model, input_name)
 
     def _capture(self, batch):
-        seen = {}
         target = self.layers[self.n - 1] if self.n > 0 else self.embeddings
-
-        def hook(module, args, output):
-            seen["out"] = output[0] if isinstance(output, (tuple, list)) else output
-            raise _Stop
-
-        handle = target.register_forward_hook(hook)
-        try:
-            self.model(**batch)
-        except _Stop:
-            pass
-        finally:
-            handle.remove()
-        return seen["out"]
+        out = _run_until(self.model, batch, target.register_forward_hook, lambda args, output: output)
+        return out[0] if isinstance(out, (tuple, list)) else out
 
     def swap_in(self) -> None:
         """Embeddings -> the stash, layers[:n] -> pass-throughs (the head then starts at layer n)."""
@@ -225,20 +232,7 @@ class HeadInputPart(FrozenPart):
         self.head = _HeadInputHead(model, self.head_module)
 
     def _capture(self, batch):
-        seen = {}
-
-        def hook(module, args):
-            seen["out"] = args[0]
-            raise _Stop
-
-        handle = self.head_module.register_forward_pre_hook(hook)
-        try:
-            self.model(**batch)
-        except _Stop:
-            pass
-        finally:
-            handle.remove()
-        out = seen["out"]
+        out = _run_until(self.model, batch, self.head_module.register_forward_pre_hook, lambda args: args[0])
         return out.flatten(1) if out.dim() > 2 else out
 
     def swap_in(self) -> None:
